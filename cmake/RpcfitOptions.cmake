@@ -1,0 +1,59 @@
+# Project-wide compile settings, applied per target through rpcfit_target().
+
+add_library(rpcfit_warnings INTERFACE)
+target_compile_options(rpcfit_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wswitch-enum)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(rpcfit_warnings INTERFACE -Wduplicated-cond -Wlogical-op)
+endif()
+option(RPCFIT_WERROR "Treat warnings as errors" ON)
+if(RPCFIT_WERROR)
+  target_compile_options(rpcfit_warnings INTERFACE -Werror)
+endif()
+
+add_library(rpcfit_sanitizers INTERFACE)
+if(RPCFIT_SANITIZE)
+  string(REPLACE ";" "," _san "${RPCFIT_SANITIZE}")
+  target_compile_options(rpcfit_sanitizers INTERFACE -fsanitize=${_san} -fno-omit-frame-pointer
+                         -fno-sanitize-recover=all)
+  target_link_options(rpcfit_sanitizers INTERFACE -fsanitize=${_san})
+endif()
+
+# rpcfit_module(NAME <name> SOURCES ... DEPS ...): one static library per module with an
+# rpcfit::<name> alias.
+function(rpcfit_module)
+  cmake_parse_arguments(M "" "NAME" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(rpcfit_${M_NAME} STATIC ${M_SOURCES})
+  add_library(rpcfit::${M_NAME} ALIAS rpcfit_${M_NAME})
+  target_include_directories(rpcfit_${M_NAME} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(rpcfit_${M_NAME} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS}
+                        rpcfit_warnings rpcfit_sanitizers)
+endfunction()
+
+# rpcfit_test(NAME <name> LABEL <unit|component|integration|conformance> SOURCES ... DEPS ...)
+function(rpcfit_test)
+  cmake_parse_arguments(T "" "NAME;LABEL" "SOURCES;DEPS" ${ARGN})
+  if(NOT RPCFIT_BUILD_TESTS)
+    return()
+  endif()
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} GTest::gmock_main rpcfit_warnings
+                        rpcfit_sanitizers)
+  target_compile_definitions(${T_NAME} PRIVATE
+    RPCFIT_PUBLIC_CAPTURES="${RPCFIT_PUBLIC_CAPTURES}"
+    RPCFIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL} DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# rpcfit_fuzzer(NAME <name> SOURCES ... DEPS ...): a libFuzzer target (clang-fuzz preset only).
+function(rpcfit_fuzzer)
+  cmake_parse_arguments(F "" "NAME" "SOURCES;DEPS" ${ARGN})
+  if(NOT RPCFIT_BUILD_FUZZERS)
+    return()
+  endif()
+  add_executable(${F_NAME} ${F_SOURCES})
+  target_link_libraries(${F_NAME} PRIVATE ${F_DEPS} rpcfit_warnings rpcfit_sanitizers)
+  target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+endfunction()

@@ -1,0 +1,66 @@
+// Fragmentation of request and response bodies for a peer's max_xmit_frag (CO) or maximum body
+// size (CL), and reassembly of fragments into whole calls within stated limits.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include "harness/core/result.h"
+#include "harness/wire/error.h"
+#include "harness/wire/pdu.h"
+
+namespace rpcfit::wire {
+
+// Splits a whole request or response into fragments no longer than max_xmit_frag, with
+// FIRST/LAST flags and alloc_hint set to the stub bytes remaining from each fragment on. Other
+// flags are kept on every fragment. Authenticated PDUs are refused: their trailers are computed
+// per fragment by a security provider.
+Result<std::vector<CoPdu>, Error> fragment_co(const CoPdu& whole, std::uint16_t max_xmit_frag);
+
+// Splits a CL request or response body into fragments of at most max_body bytes, numbered from
+// 0, with FRAG on all and LASTFRAG on the last. A body that fits is returned whole, unflagged.
+Result<std::vector<ClPdu>, Error> fragment_cl(const ClPdu& whole, std::size_t max_body);
+
+struct CallLimits {
+  std::size_t max_call_size = 16u << 20;  // reassembled stub bytes per call
+  std::size_t max_calls_in_progress = 64;
+};
+
+// Reassembles CO request or response fragments of one direction of one connection, by call_id.
+class CoCallReassembler {
+ public:
+  explicit CoCallReassembler(CallLimits limits = {}) : limits_(limits) {}
+  // A whole call when `fragment` completes one; nullopt while fragments are outstanding. PDUs
+  // other than request and response are whole by themselves and returned as they are.
+  Result<std::optional<CoPdu>, Error> add(const CoPdu& fragment);
+  std::size_t in_progress() const { return calls_.size(); }
+
+ private:
+  CallLimits limits_;
+  std::map<std::uint32_t, CoPdu> calls_;
+};
+
+// Reassembles CL fragments by activity, sequence number and type, in any order, ignoring
+// duplicate fragments.
+class ClCallReassembler {
+ public:
+  explicit ClCallReassembler(CallLimits limits = {}) : limits_(limits) {}
+  Result<std::optional<ClPdu>, Error> add(const ClPdu& fragment);
+  std::size_t in_progress() const { return calls_.size(); }
+
+ private:
+  struct Partial {
+    ClPdu first;
+    std::map<std::uint16_t, Bytes> fragments;
+    std::optional<std::uint16_t> last;
+    std::size_t size = 0;
+  };
+  using Key = std::tuple<std::string, std::uint32_t, std::uint8_t>;
+  CallLimits limits_;
+  std::map<Key, Partial> calls_;
+};
+
+}  // namespace rpcfit::wire
