@@ -3,7 +3,7 @@
 add_library(rpcfit_warnings INTERFACE)
 target_compile_options(rpcfit_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
   -Wswitch-enum)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   target_compile_options(rpcfit_warnings INTERFACE -Wduplicated-cond -Wlogical-op)

@@ -77,7 +77,8 @@ void ByteWriter::patch_u32(std::size_t at, std::uint32_t v) {
   if (order_ == ByteOrder::big) {
     store_be32(p, v);
   } else {
-    for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+    for (int i = 0; i < 4; ++i)
+      p[i] = static_cast<std::uint8_t>(v >> (8 * i));
   }
 }
 

@@ -43,7 +43,7 @@ class StreamSplitter {
  private:
   StreamLimits limits_;
   Bytes buf_;
-  std::size_t start_ = 0;  // first unconsumed byte in buf_
+  std::size_t start_ = 0;   // first unconsumed byte in buf_
   std::uint64_t base_ = 0;  // stream offset of buf_[0]
   std::optional<Error> failure_;
 };

@@ -1,0 +1,140 @@
+#include "harness/wire/fragment.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "harness/wire/codec.h"
+#include "harness/wire/test_pdus.h"
+
+namespace rpcfit::wire {
+namespace {
+
+CoPdu big_request(std::size_t stub_size) {
+  CoPdu p;
+  p.type = PType::request;
+  p.flags = pfc::kFirstFrag | pfc::kLastFrag;
+  p.call_id = 9;
+  CoRequest q;
+  q.opnum = 3;
+  for (std::size_t i = 0; i < stub_size; ++i)
+    q.stub.push_back(static_cast<std::uint8_t>(i * 7));
+  q.alloc_hint = static_cast<std::uint32_t>(stub_size);
+  p.body = q;
+  return p;
+}
+
+TEST(FragmentCo, SplitsWithinMaxXmitFragAndReassembles) {
+  const CoPdu whole = big_request(10000);
+  auto frags = fragment_co(whole, 1024);
+  ASSERT_TRUE(frags.ok()) << frags.error().to_string();
+  ASSERT_GT(frags->size(), 9u);
+  CoCallReassembler r;
+  std::optional<CoPdu> done;
+  std::size_t remaining = 10000;
+  for (std::size_t i = 0; i < frags->size(); ++i) {
+    const CoPdu& f = (*frags)[i];
+    const Bytes wire = encode(f);
+    EXPECT_LE(wire.size(), 1024u);
+    EXPECT_EQ(bool(f.flags & pfc::kFirstFrag), i == 0);
+    EXPECT_EQ(bool(f.flags & pfc::kLastFrag), i + 1 == frags->size());
+    const auto& q = std::get<CoRequest>(f.body);
+    EXPECT_EQ(q.alloc_hint, remaining);
+    if (i + 1 < frags->size()) {
+      EXPECT_EQ(q.stub.size() % 8, 0u);
+    }
+    remaining -= q.stub.size();
+    auto out = r.add(*decode_co(wire));
+    ASSERT_TRUE(out.ok()) << out.error().to_string();
+    if (i + 1 < frags->size()) {
+      EXPECT_FALSE(out->has_value());
+    }
+    if (out->has_value()) done = **out;
+  }
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(std::get<CoRequest>(done->body).stub, std::get<CoRequest>(whole.body).stub);
+  EXPECT_EQ(r.in_progress(), 0u);
+}
+
+TEST(FragmentCo, KeepsPendingCancelAndSmallBodiesWhole) {
+  CoPdu small = big_request(10);
+  small.flags |= pfc::kPendingCancel;
+  auto frags = fragment_co(small, 4280);
+  ASSERT_TRUE(frags.ok());
+  ASSERT_EQ(frags->size(), 1u);
+  EXPECT_EQ((*frags)[0].flags, pfc::kFirstFrag | pfc::kLastFrag | pfc::kPendingCancel);
+}
+
+TEST(FragmentCo, RefusesWhatItCannotFragment) {
+  EXPECT_EQ(fragment_co(big_request(100), 24).error().code, ErrorCode::unsupported);
+  CoPdu authed = big_request(100);
+  authed.auth = AuthTrailer{10, 6, 0, 0, 1, Bytes(16, 1)};
+  EXPECT_EQ(fragment_co(authed, 1024).error().code, ErrorCode::unsupported);
+  CoPdu cancel;
+  cancel.type = PType::co_cancel;
+  EXPECT_EQ(fragment_co(cancel, 1024).error().code, ErrorCode::unsupported);
+}
+
+TEST(CoCallReassembler, EnforcesLimitsAndSequence) {
+  CoCallReassembler r(CallLimits{100, 2});
+  CoPdu first = big_request(64);
+  first.flags = pfc::kFirstFrag;
+  CoPdu middle = big_request(64);
+  middle.flags = 0;
+  EXPECT_EQ(r.add(middle).error().code, ErrorCode::sequence);  // no first fragment
+  ASSERT_TRUE(r.add(first).ok());
+  auto too_big = r.add(middle);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.error().code, ErrorCode::limit_exceeded);
+  EXPECT_EQ(r.in_progress(), 0u);
+  for (std::uint32_t id : {1u, 2u}) {
+    first.call_id = id;
+    ASSERT_TRUE(r.add(first).ok());
+  }
+  first.call_id = 3;
+  EXPECT_EQ(r.add(first).error().code, ErrorCode::limit_exceeded);
+}
+
+TEST(FragmentCl, SplitsAndReassemblesInAnyOrderIgnoringDuplicates) {
+  ClPdu whole = testing::sample_cl_pdus(ByteOrder::little)[0];
+  Bytes body(5000);
+  for (std::size_t i = 0; i < body.size(); ++i)
+    body[i] = static_cast<std::uint8_t>(i);
+  whole.body = ClRaw{body};
+  auto frags = fragment_cl(whole, 1000);
+  ASSERT_TRUE(frags.ok());
+  ASSERT_EQ(frags->size(), 5u);
+  EXPECT_TRUE((*frags)[4].flags1 & clf1::kLastFrag);
+  EXPECT_FALSE((*frags)[3].flags1 & clf1::kLastFrag);
+  std::vector<ClPdu> shuffled = *frags;
+  shuffled.push_back((*frags)[2]);  // a duplicate
+  std::mt19937 rng(7);
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  ClCallReassembler r;
+  std::optional<ClPdu> done;
+  for (const ClPdu& f : shuffled) {
+    auto out = r.add(*decode_cl(encode(f)));
+    ASSERT_TRUE(out.ok()) << out.error().to_string();
+    if (out->has_value()) {
+      EXPECT_FALSE(done.has_value()) << "completed twice";
+      done = **out;
+    }
+  }
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(std::get<ClRaw>(done->body).body, body);
+}
+
+TEST(ClCallReassembler, RejectsFragmentsBeyondTheLast) {
+  ClPdu whole = testing::sample_cl_pdus(ByteOrder::little)[0];
+  whole.body = ClRaw{Bytes(30, 1)};
+  auto frags = *fragment_cl(whole, 10);
+  ClCallReassembler r;
+  ASSERT_TRUE(r.add(frags[2]).ok());  // the last one
+  ClPdu beyond = frags[1];
+  beyond.fragnum = 5;
+  EXPECT_EQ(r.add(beyond).error().code, ErrorCode::sequence);
+}
+
+}  // namespace
+}  // namespace rpcfit::wire
