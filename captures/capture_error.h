@@ -7,7 +7,7 @@
 namespace rpcfit::captures {
 
 struct CaptureError {
-  std::string file;        // path, or "<memory>" for an in-memory capture
+  std::string file;         // path, or "<memory>" for an in-memory capture
   std::uint64_t frame = 0;  // 1-based frame number; 0 when the fault is in the file header
   std::string reason;
 

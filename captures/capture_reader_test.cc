@@ -1,0 +1,192 @@
+// The reader against the project's own writer: what the writer writes, the reader reads back
+// identically; tshark agrees with both; damaged files give a clear error with the frame.
+#include "captures/capture_reader.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "captures/pcap_writer.h"
+#include "captures/tshark_reference.h"
+#include "harness/wire/codec.h"
+#include "harness/wire/fragment.h"
+#include "harness/wire/test_pdus.h"
+
+namespace rpcfit::captures {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::path(::testing::TempDir()) / "rpcfit-reader-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+Bytes read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A conversation over IPv4 and IPv6, with PDUs larger than a segment and datagrams.
+std::vector<CapturedPdu> conversation() {
+  std::vector<CapturedPdu> out;
+  const Timestamp t0 = std::chrono::seconds(1767225600);
+  const Endpoint c4{IpAddress::loopback_v4(), 50000};
+  const Endpoint s4{IpAddress::loopback_v4(), 9999};
+  const Endpoint c6{*IpAddress::parse("::1"), 50001};
+  const Endpoint s6{*IpAddress::parse("::1"), 135};
+  Timestamp t = t0;
+  for (const auto order : {ByteOrder::little, ByteOrder::big}) {
+    for (const wire::CoPdu& p : wire::testing::sample_co_pdus(order)) {
+      t += 1ms;
+      const bool from_client = p.type == wire::PType::bind || p.type == wire::PType::request ||
+                               p.type == wire::PType::alter_context ||
+                               p.type == wire::PType::auth3 || p.type == wire::PType::co_cancel ||
+                               p.type == wire::PType::orphaned;
+      const Endpoint& c = order == ByteOrder::little ? c4 : c6;
+      const Endpoint& s = order == ByteOrder::little ? s4 : s6;
+      out.push_back(
+          {t, TransportKind::tcp, from_client ? c : s, from_client ? s : c, wire::encode(p)});
+    }
+  }
+  // A 20000-byte request in 5 fragments, each fragment over several TCP segments.
+  wire::CoPdu big;
+  big.type = wire::PType::request;
+  big.flags = wire::pfc::kFirstFrag | wire::pfc::kLastFrag;
+  big.call_id = 77;
+  big.body = wire::CoRequest{20000, 0, 4, std::nullopt, Bytes(20000, 0x42)};
+  const auto fragments = wire::fragment_co(big, 4280);
+  for (const wire::CoPdu& f : fragments.value()) {
+    t += 1ms;
+    out.push_back({t, TransportKind::tcp, c4, s4, wire::encode(f)});
+  }
+  const Endpoint uc{IpAddress::loopback_v4(), 40000};
+  const Endpoint us{IpAddress::loopback_v4(), 40001};
+  for (const wire::ClPdu& p : wire::testing::sample_cl_pdus(ByteOrder::little)) {
+    t += 1ms;
+    const bool from_client = p.type == wire::PType::request || p.type == wire::PType::ping ||
+                             p.type == wire::PType::cl_cancel || p.type == wire::PType::ack;
+    out.push_back(
+        {t, TransportKind::udp, from_client ? uc : us, from_client ? us : uc, wire::encode(p)});
+  }
+  return out;
+}
+
+fs::path write_conversation(const TempDir& dir, const std::vector<CapturedPdu>& pdus) {
+  const fs::path file = dir / "conversation.pcap";
+  auto writer = PcapWriter::open(file.string());
+  EXPECT_TRUE(writer.ok());
+  for (const CapturedPdu& p : pdus)
+    (*writer)->pdu(p);
+  EXPECT_TRUE((*writer)->close().ok());
+  return file;
+}
+
+TEST(CaptureReader, ReadsBackExactlyWhatTheWriterWrote) {
+  TempDir dir;
+  const auto written = conversation();
+  const fs::path file = write_conversation(dir, written);
+  const CaptureContents read = read_capture_file(file.string());
+  ASSERT_FALSE(read.error) << read.error->to_string();
+  EXPECT_TRUE(read.notes.empty()) << read.notes.front().text;
+  ASSERT_EQ(read.pdus.size(), written.size());
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    SCOPED_TRACE(i);
+    const ReadPdu& r = read.pdus[i];
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r.bytes, written[i].bytes);
+    EXPECT_EQ(r.src, written[i].src);
+    EXPECT_EQ(r.dst, written[i].dst);
+    EXPECT_EQ(r.transport, written[i].transport);
+    EXPECT_EQ(r.time, written[i].time);  // the frame holding the last byte has the PDU's time
+    if (i > 0) {
+      EXPECT_GT(r.frame, read.pdus[i - 1].frame);
+    }
+    EXPECT_NE(r.direction, Direction::unknown);
+  }
+  // The client sent the bind: to_server. The server sent the bind_ack: to_client.
+  EXPECT_EQ(read.pdus[0].direction, Direction::to_server);
+  EXPECT_EQ(read.pdus[1].direction, Direction::to_client);
+}
+
+TEST(CaptureReader, TsharkDecodesTheWritersFileAsTheReaderDoes) {
+  TempDir dir;
+  const fs::path file = write_conversation(dir, conversation());
+  std::string why;
+  auto tshark = testing::tshark_summary(file.string(), why);
+  if (!tshark && testing::tshark_path().empty()) GTEST_SKIP() << why;
+  ASSERT_TRUE(tshark) << why;
+  const auto ours = testing::reader_summary(read_capture_file(file.string()));
+  EXPECT_EQ(testing::diff(*tshark, ours), "");
+  EXPECT_GT(ours.size(), 40u);
+}
+
+TEST(CaptureReader, TruncatedFileKeepsWhatWasReadAndNamesTheFrame) {
+  TempDir dir;
+  const fs::path file = write_conversation(dir, conversation());
+  const Bytes whole = read_file(file);
+  const CaptureContents full = read_capture_memory(whole);
+  ASSERT_FALSE(full.error);
+  // Cut in the middle of the last record.
+  const Bytes cut(whole.begin(), whole.end() - 30);
+  const CaptureContents part = read_capture_memory(cut, "cut.pcap");
+  ASSERT_TRUE(part.error);
+  EXPECT_EQ(part.error->file, "cut.pcap");
+  EXPECT_EQ(part.error->frame, full.frames);
+  EXPECT_NE(part.error->to_string().find("frame " + std::to_string(full.frames)),
+            std::string::npos);
+  EXPECT_EQ(part.frames, full.frames - 1);
+  EXPECT_GT(part.pdus.size(), 0u);
+}
+
+TEST(CaptureReader, CorruptHeaderIsAnErrorAtTheFileHeader) {
+  const CaptureContents c = read_capture_memory(wire::testing::hex("de ad be ef 00 01"), "junk");
+  ASSERT_TRUE(c.error);
+  EXPECT_EQ(c.error->frame, 0u);
+  EXPECT_TRUE(c.pdus.empty());
+  EXPECT_NE(c.error->to_string().find("junk: file header"), std::string::npos);
+}
+
+TEST(CaptureReader, MissingFileIsAnError) {
+  const CaptureContents c = read_capture_file("/nonexistent/rpcfit/none.pcap");
+  ASSERT_TRUE(c.error);
+  EXPECT_NE(c.error->to_string().find("/nonexistent/rpcfit/none.pcap"), std::string::npos);
+}
+
+TEST(CaptureReader, MalformedPduIsReportedAndTheStreamGoesOn) {
+  TempDir dir;
+  const Endpoint c{IpAddress::loopback_v4(), 50000};
+  const Endpoint s{IpAddress::loopback_v4(), 9999};
+  const Timestamp t = std::chrono::seconds(1767225600);
+  // A request whose frag_length frames 20 bytes: too short for the request body.
+  const Bytes bad =
+      wire::testing::hex("05 00 00 03 10 00 00 00 14 00 00 00 01 00 00 00 00 00 00 00");
+  const Bytes good = wire::testing::hex("05 00 12 06 10 00 00 00 10 00 00 00 01 00 00 00");
+  const fs::path file = dir / "bad.pcap";
+  {
+    auto w = PcapWriter::open(file.string());
+    ASSERT_TRUE(w.ok());
+    (*w)->pdu({t, TransportKind::tcp, c, s, bad});
+    (*w)->pdu({t + 1ms, TransportKind::tcp, c, s, good});
+  }
+  const CaptureContents read = read_capture_file(file.string());
+  ASSERT_EQ(read.pdus.size(), 2u);
+  ASSERT_FALSE(read.pdus[0].ok());
+  EXPECT_EQ(std::get<wire::Error>(read.pdus[0].decoded).code, wire::ErrorCode::body_truncated);
+  EXPECT_TRUE(read.pdus[1].ok());
+}
+
+}  // namespace
+}  // namespace rpcfit::captures
