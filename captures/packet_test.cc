@@ -11,8 +11,9 @@ namespace {
 // Hand-built headers, assembled by the tests below into whole frames.
 Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
-  for (const Bytes& p : parts)
+  for (const Bytes& p : parts) {
     out.insert(out.end(), p.begin(), p.end());
+  }
   return out;
 }
 

@@ -31,7 +31,7 @@ Result<std::unique_ptr<PcapSource>, CaptureError> PcapSource::open_file(const st
 
 Result<std::unique_ptr<PcapSource>, CaptureError> PcapSource::open_memory(ByteView bytes,
                                                                           std::string name) {
-  // fmemopen refuses a zero-sized buffer; say what libpcap says of an empty file.
+  // An empty vector has no buffer to give fmemopen; say what libpcap says of an empty file.
   if (bytes.empty()) {
     return rpcfit::unexpected(CaptureError{
         std::move(name), 0, "truncated dump file; tried to read 4 file header bytes, only got 0"});

@@ -220,8 +220,9 @@ TEST(PcapSource, CutInsideTheFileHeaderIsFrameZero) {
 
 TEST(PcapSource, GarbageEmptyAndMissingInputsAreHeaderErrors) {
   Bytes garbage;
-  for (int i = 0; i < 4096; ++i)
+  for (int i = 0; i < 4096; ++i) {
     garbage.push_back(static_cast<std::uint8_t>(i * 37 + 11));
+  }
   auto from_garbage = PcapSource::open_memory(garbage);
   ASSERT_FALSE(from_garbage.ok());
   EXPECT_EQ(from_garbage.error().frame, 0u);

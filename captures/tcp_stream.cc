@@ -28,8 +28,9 @@ void TcpDirection::start(std::uint32_t first_byte_seq) {
 }
 
 void TcpDirection::restart(std::uint32_t first_byte_seq) {
-  while (!pieces_.empty())
+  while (!pieces_.empty()) {
     give_up_first_hole();
+  }
   start(first_byte_seq);
   next_ = 0;
   closed_ = false;
@@ -73,14 +74,16 @@ void TcpDirection::peer_ack(std::uint64_t /*frame*/, std::uint32_t ack) {
   const auto offset = static_cast<std::uint64_t>(acked);
   if (!has_peer_ack_ || offset > peer_acked_) peer_acked_ = offset;
   has_peer_ack_ = true;
-  while (!pieces_.empty() && peer_acked_ > next_)
+  while (!pieces_.empty() && peer_acked_ > next_) {
     give_up_first_hole();
+  }
 }
 
 void TcpDirection::finish() {
   closed_ = true;
-  while (!pieces_.empty())
+  while (!pieces_.empty()) {
     give_up_first_hole();
+  }
 }
 
 std::vector<StreamChunk> TcpDirection::take() {

@@ -266,8 +266,9 @@ TEST(TcpDirection, ReorderedAndDuplicatedSegmentsReassembleExactly) {
   std::mt19937 random(20240611);  // fixed: a failure must reproduce
   for (int round = 0; round < 50; ++round) {
     Bytes original(3000);
-    for (auto& b : original)
+    for (auto& b : original) {
       b = static_cast<std::uint8_t>(random());
+    }
     struct Seg {
       std::size_t begin;
       std::size_t end;

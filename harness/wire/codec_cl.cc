@@ -10,79 +10,63 @@ namespace {
 using detail::body_short;
 using detail::make_error;
 
-Result<ClBody, Error> decode_cl_body(PType type, ByteReader& r) {
-  switch (type) {
-    case PType::fault:
-    case PType::reject: {
-      ClStatus s;
-      std::uint32_t status = 0;
-      if (r.u32(status)) s.status = status;
-      r.copy(r.remaining(), s.extra);
-      return ClBody{std::move(s)};
-    }
-    case PType::cl_cancel: {
-      ClCancel c;
-      if (r.remaining() == 0) {
-        c.has_body = false;
-        return ClBody{c};
-      }
-      if (r.remaining() < 8) return unexpected(body_short(r, "cancel_body", 8));
-      r.u32(c.vers);
-      r.u32(c.cancel_id);
-      r.copy(r.remaining(), c.extra);
-      return ClBody{std::move(c)};
-    }
-    case PType::cancel_ack: {
-      ClCancelAck c;
-      if (r.remaining() < 9) return unexpected(body_short(r, "cancel_ack_body", 9));
-      r.u32(c.vers);
-      r.u32(c.cancel_id);
-      r.u8(c.server_is_accepting);
-      r.copy(r.remaining(), c.extra);
-      return ClBody{std::move(c)};
-    }
-    case PType::fack: {
-      ClFack f;
-      std::uint16_t n = 0;
-      if (r.remaining() < 16) return unexpected(body_short(r, "fack_body", 16));
-      r.u8(f.vers);
-      r.u8(f.pad);
-      r.u16(f.window_size);
-      r.u32(f.max_tsdu);
-      r.u32(f.max_frag_size);
-      r.u16(f.serial_num);
-      r.u16(n);
-      if (r.remaining() < std::size_t{n} * 4) return unexpected(body_short(r, "selack", n * 4u));
-      for (unsigned i = 0; i < n; ++i) {
-        std::uint32_t word = 0;
-        r.u32(word);
-        f.selack.push_back(word);
-      }
-      r.copy(r.remaining(), f.extra);
-      return ClBody{std::move(f)};
-    }
-    case PType::request:
-    case PType::ping:
-    case PType::response:
-    case PType::working:
-    case PType::nocall:
-    case PType::ack:
-    case PType::bind:
-    case PType::bind_ack:
-    case PType::bind_nak:
-    case PType::alter_context:
-    case PType::alter_context_resp:
-    case PType::auth3:
-    case PType::shutdown:
-    case PType::co_cancel:
-    case PType::orphaned:
-    case PType::rts: {
-      ClRaw raw;
-      r.copy(r.remaining(), raw.body);
-      return ClBody{std::move(raw)};
-    }
+std::optional<Error> decode_into(ClRaw& raw, ByteReader& r) {
+  r.copy(r.remaining(), raw.body);
+  return std::nullopt;
+}
+
+std::optional<Error> decode_into(ClStatus& s, ByteReader& r) {
+  std::uint32_t status = 0;
+  if (r.u32(status)) s.status = status;
+  r.copy(r.remaining(), s.extra);
+  return std::nullopt;
+}
+
+std::optional<Error> decode_into(ClCancel& c, ByteReader& r) {
+  c.has_body = r.remaining() > 0;
+  if (!c.has_body) return std::nullopt;
+  if (r.remaining() < 8) return body_short(r, "cancel_body", 8);
+  r.u32(c.vers);
+  r.u32(c.cancel_id);
+  r.copy(r.remaining(), c.extra);
+  return std::nullopt;
+}
+
+std::optional<Error> decode_into(ClCancelAck& c, ByteReader& r) {
+  if (r.remaining() < 9) return body_short(r, "cancel_ack_body", 9);
+  r.u32(c.vers);
+  r.u32(c.cancel_id);
+  r.u8(c.server_is_accepting);
+  r.copy(r.remaining(), c.extra);
+  return std::nullopt;
+}
+
+std::optional<Error> decode_into(ClFack& f, ByteReader& r) {
+  std::uint16_t n = 0;
+  if (r.remaining() < 16) return body_short(r, "fack_body", 16);
+  r.u8(f.vers);
+  r.u8(f.pad);
+  r.u16(f.window_size);
+  r.u32(f.max_tsdu);
+  r.u32(f.max_frag_size);
+  r.u16(f.serial_num);
+  r.u16(n);
+  if (r.remaining() < std::size_t{n} * 4) return body_short(r, "selack", n * 4u);
+  for (unsigned i = 0; i < n; ++i) {
+    std::uint32_t word = 0;
+    r.u32(word);
+    f.selack.push_back(word);
   }
-  return unexpected(make_error(ErrorCode::unknown_ptype, "ptype", 1, "no body layout"));
+  r.copy(r.remaining(), f.extra);
+  return std::nullopt;
+}
+
+// cl_default_body() says which layout a type has; this fills it in.
+Result<ClBody, Error> decode_cl_body(PType type, ByteReader& r) {
+  ClBody body = cl_default_body(type);
+  auto failed = std::visit([&](auto& b) { return decode_into(b, r); }, body);
+  if (failed) return unexpected(*failed);
+  return body;
 }
 
 void encode_cl_body(const ClBody& body, ByteWriter& w) {

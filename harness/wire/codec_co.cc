@@ -1,5 +1,6 @@
 // Connection-oriented (version 5) encode and decode.
 #include <stdexcept>
+#include <type_traits>
 
 #include "harness/wire/codec.h"
 #include "harness/wire/codec_util.h"
@@ -42,100 +43,65 @@ namespace {
 using detail::body_short;
 using detail::make_error;
 
-// Size of the fixed body header each type needs before its variable part.
-std::size_t co_body_header_size(PType type, std::uint8_t flags) {
-  switch (type) {
-    case PType::request:
-      return (flags & pfc::kObjectUuid) ? 24 : 8;
-    case PType::response:
-      return 8;
-    case PType::fault:
-      return 16;
-    case PType::bind:
-    case PType::alter_context:
-    case PType::bind_ack:
-    case PType::alter_context_resp:
-      return 8;
-    case PType::bind_nak:
-      return 2;
-    case PType::auth3:
-    case PType::shutdown:
-    case PType::co_cancel:
-    case PType::orphaned:
-    case PType::rts:
-    case PType::ping:
-    case PType::working:
-    case PType::nocall:
-    case PType::reject:
-    case PType::ack:
-    case PType::cl_cancel:
-    case PType::fack:
-    case PType::cancel_ack:
-      return 0;
-  }
-  return 0;
-}
-
-Result<CoBody, Error> decode_bind(ByteReader& r) {
-  CoBind b;
+std::optional<Error> decode_into(CoBind& b, ByteReader& r) {
   std::uint8_t n = 0;
+  if (r.remaining() < 8) return body_short(r, "body", 8);
   r.u16(b.max_xmit_frag);
   r.u16(b.max_recv_frag);
   r.u32(b.assoc_group_id);
-  if (!r.u8(n) || !r.skip(3)) return unexpected(body_short(r, "n_context_elem", 4));
+  if (!r.u8(n) || !r.skip(3)) return body_short(r, "n_context_elem", 4);
   for (unsigned i = 0; i < n; ++i) {
     PresentationContext ctx;
     std::uint8_t n_ts = 0;
-    if (r.remaining() < 24) return unexpected(body_short(r, "p_cont_elem", 24));
+    if (r.remaining() < 24) return body_short(r, "p_cont_elem", 24);
     r.u16(ctx.context_id);
     r.u8(n_ts);
     r.skip(1);
     detail::read_syntax(r, ctx.abstract_syntax);
     for (unsigned t = 0; t < n_ts; ++t) {
       SyntaxId ts;
-      if (!detail::read_syntax(r, ts)) return unexpected(body_short(r, "transfer_syntax", 20));
+      if (!detail::read_syntax(r, ts)) return body_short(r, "transfer_syntax", 20);
       ctx.transfer_syntaxes.push_back(ts);
     }
     b.contexts.push_back(std::move(ctx));
   }
   r.copy(r.remaining(), b.extra);
-  return CoBody{std::move(b)};
+  return std::nullopt;
 }
 
-Result<CoBody, Error> decode_bind_ack(ByteReader& r) {
-  CoBindAck b;
+std::optional<Error> decode_into(CoBindAck& b, ByteReader& r) {
   std::uint16_t sec_len = 0;
+  if (r.remaining() < 8) return body_short(r, "body", 8);
   r.u16(b.max_xmit_frag);
   r.u16(b.max_recv_frag);
   r.u32(b.assoc_group_id);
-  if (!r.u16(sec_len)) return unexpected(body_short(r, "sec_addr_length", 2));
+  if (!r.u16(sec_len)) return body_short(r, "sec_addr_length", 2);
   ByteView sec;
-  if (!r.bytes(sec_len, sec)) return unexpected(body_short(r, "sec_addr", sec_len));
+  if (!r.bytes(sec_len, sec)) return body_short(r, "sec_addr", sec_len);
   if (!sec.empty() && sec.back() == 0) sec = sec.first(sec.size() - 1);
   b.secondary_address.assign(sec.begin(), sec.end());
   b.secondary_address_empty_nul = sec_len == 1 && b.secondary_address.empty();
   // The result list is 4-byte aligned from the start of the PDU (the body starts at 16).
   const std::size_t pad = (4 - ((kCoHeaderSize + r.offset()) % 4)) % 4;
   std::uint8_t n = 0;
-  if (!r.skip(pad) || !r.u8(n) || !r.skip(3)) return unexpected(body_short(r, "n_results", 4));
+  if (!r.skip(pad) || !r.u8(n) || !r.skip(3)) return body_short(r, "n_results", 4);
   for (unsigned i = 0; i < n; ++i) {
     ContextResult res;
-    if (r.remaining() < 24) return unexpected(body_short(r, "p_result", 24));
+    if (r.remaining() < 24) return body_short(r, "p_result", 24);
     r.u16(res.result);
     r.u16(res.reason);
     detail::read_syntax(r, res.transfer_syntax);
     b.results.push_back(res);
   }
   r.copy(r.remaining(), b.extra);
-  return CoBody{std::move(b)};
+  return std::nullopt;
 }
 
-Result<CoBody, Error> decode_bind_nak(ByteReader& r) {
-  CoBindNak b;
-  r.u16(b.reject_reason);
+std::optional<Error> decode_into(CoBindNak& b, ByteReader& r) {
+  if (!r.u16(b.reject_reason)) return body_short(r, "provider_reject_reason", 2);
   std::uint8_t n = 0;
   if (r.u8(n)) {
-    if (r.remaining() < std::size_t{n} * 2) return unexpected(body_short(r, "versions", n * 2u));
+    if (r.remaining() < std::size_t{n} * 2) return body_short(r, "versions", n * 2u);
     for (unsigned i = 0; i < n; ++i) {
       std::uint8_t major = 0, minor = 0;
       r.u8(major);
@@ -144,72 +110,68 @@ Result<CoBody, Error> decode_bind_nak(ByteReader& r) {
     }
   }
   r.copy(r.remaining(), b.extra);
-  return CoBody{std::move(b)};
+  return std::nullopt;
 }
 
-Result<CoBody, Error> decode_co_body(PType type, std::uint8_t flags, ByteReader& r) {
-  const std::size_t need = co_body_header_size(type, flags);
-  if (r.remaining() < need) return unexpected(body_short(r, "body", need));
-  switch (type) {
-    case PType::request: {
-      CoRequest q;
-      r.u32(q.alloc_hint);
-      r.u16(q.context_id);
-      r.u16(q.opnum);
-      if (flags & pfc::kObjectUuid) {
-        q.object.emplace();
-        detail::read_uuid(r, *q.object);
-      }
-      r.copy(r.remaining(), q.stub);
-      return CoBody{std::move(q)};
-    }
-    case PType::response: {
-      CoResponse p;
-      r.u32(p.alloc_hint);
-      r.u16(p.context_id);
-      r.u8(p.cancel_count);
-      r.u8(p.reserved);
-      r.copy(r.remaining(), p.stub);
-      return CoBody{std::move(p)};
-    }
-    case PType::fault: {
-      CoFault f;
-      r.u32(f.alloc_hint);
-      r.u16(f.context_id);
-      r.u8(f.cancel_count);
-      r.u8(f.fault_flags);
-      r.u32(f.status);
-      r.u32(f.reserved);
-      r.copy(r.remaining(), f.stub);
-      return CoBody{std::move(f)};
-    }
-    case PType::bind:
-    case PType::alter_context:
-      return decode_bind(r);
-    case PType::bind_ack:
-    case PType::alter_context_resp:
-      return decode_bind_ack(r);
-    case PType::bind_nak:
-      return decode_bind_nak(r);
-    case PType::auth3:
-    case PType::shutdown:
-    case PType::co_cancel:
-    case PType::orphaned:
-    case PType::rts:
-    case PType::ping:
-    case PType::working:
-    case PType::nocall:
-    case PType::reject:
-    case PType::ack:
-    case PType::cl_cancel:
-    case PType::fack:
-    case PType::cancel_ack: {
-      CoOpaque o;
-      r.copy(r.remaining(), o.body);
-      return CoBody{std::move(o)};
-    }
+std::optional<Error> decode_into(CoRequest& q, ByteReader& r, std::uint8_t flags) {
+  const std::size_t need = (flags & pfc::kObjectUuid) ? 24 : 8;
+  if (r.remaining() < need) return body_short(r, "body", need);
+  r.u32(q.alloc_hint);
+  r.u16(q.context_id);
+  r.u16(q.opnum);
+  if (flags & pfc::kObjectUuid) {
+    q.object.emplace();
+    detail::read_uuid(r, *q.object);
   }
-  return unexpected(make_error(ErrorCode::unknown_ptype, "ptype", 2, "no body layout"));
+  r.copy(r.remaining(), q.stub);
+  return std::nullopt;
+}
+
+// The 8 bytes response and fault share: alloc_hint, p_cont_id, cancel_count, one more byte.
+template <class Body>
+bool read_reply_header(Body& b, std::uint8_t& fourth, ByteReader& r) {
+  if (r.remaining() < 8) return false;
+  r.u32(b.alloc_hint);
+  r.u16(b.context_id);
+  r.u8(b.cancel_count);
+  r.u8(fourth);
+  return true;
+}
+
+std::optional<Error> decode_into(CoResponse& p, ByteReader& r) {
+  if (!read_reply_header(p, p.reserved, r)) return body_short(r, "body", 8);
+  r.copy(r.remaining(), p.stub);
+  return std::nullopt;
+}
+
+std::optional<Error> decode_into(CoFault& f, ByteReader& r) {
+  if (r.remaining() < 16) return body_short(r, "body", 16);
+  read_reply_header(f, f.fault_flags, r);
+  r.u32(f.status);
+  r.u32(f.reserved);
+  r.copy(r.remaining(), f.stub);
+  return std::nullopt;
+}
+
+std::optional<Error> decode_into(CoOpaque& o, ByteReader& r) {
+  r.copy(r.remaining(), o.body);
+  return std::nullopt;
+}
+
+// co_default_body() says which layout a type has; this fills it in.
+Result<CoBody, Error> decode_co_body(PType type, std::uint8_t flags, ByteReader& r) {
+  CoBody body = co_default_body(type);
+  std::optional<Error> failed = std::visit(
+      [&](auto& b) -> std::optional<Error> {
+        if constexpr (std::is_same_v<std::decay_t<decltype(b)>, CoRequest>) {
+          return decode_into(b, r, flags);
+        } else {
+          return decode_into(b, r);
+        }
+      },
+      body);
+  if (failed) return unexpected(*failed);
+  return body;
 }
 
 void encode_co_body(const CoBody& body, ByteWriter& w) {
