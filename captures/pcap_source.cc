@@ -2,10 +2,12 @@
 
 #include <pcap.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 namespace rpcfit::captures {
@@ -83,9 +85,14 @@ Result<std::optional<RawFrame>, CaptureError> PcapSource::next() {
   frames_ = number;
   RawFrame frame;
   frame.number = number;
-  // With nanosecond precision requested, libpcap puts nanoseconds in tv_usec.
-  frame.time =
-      std::chrono::seconds(header->ts.tv_sec) + std::chrono::nanoseconds(header->ts.tv_usec);
+  // With nanosecond precision requested, libpcap puts nanoseconds in tv_usec. A damaged pcapng
+  // record can carry any 64-bit time: saturate to what nanoseconds since the epoch can hold
+  // (1970 to 2262) rather than overflow.
+  constexpr std::int64_t kNs = 1'000'000'000;
+  constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / kNs - 1;
+  const auto seconds = std::clamp<std::int64_t>(header->ts.tv_sec, 0, kMaxSeconds);
+  const auto fraction = std::clamp<std::int64_t>(header->ts.tv_usec, 0, kNs - 1);
+  frame.time = Timestamp{seconds * kNs + fraction};
   frame.linktype = linktype_;
   frame.data = ByteView(data, header->caplen);
   frame.wire_length = header->len;

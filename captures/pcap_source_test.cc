@@ -334,3 +334,61 @@ TEST(PcapSource, EveryCutFailsCleanly) {
 
 }  // namespace
 }  // namespace rpcfit::captures
+
+namespace rpcfit::captures {
+namespace {
+
+void le32(Bytes& b, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+// A pcapng file with nanosecond resolution (if_tsresol 9) whose one packet carries the largest
+// 64-bit timestamp: about the year 2554, beyond what nanoseconds since the epoch can hold.
+Bytes pcapng_with_timestamp(std::uint64_t ts) {
+  Bytes b;
+  le32(b, 0x0A0D0D0A);  // section header block
+  le32(b, 28);
+  le32(b, 0x1A2B3C4D);
+  le32(b, 0x00000001);  // version 1.0
+  le32(b, 0xffffffff);  // section length unknown
+  le32(b, 0xffffffff);
+  le32(b, 28);
+  le32(b, 1);  // interface description block
+  le32(b, 32);
+  le32(b, 1);  // LINKTYPE_ETHERNET, reserved 0
+  le32(b, 65535);
+  le32(b, 0x00010009);  // option if_tsresol, length 1
+  le32(b, 0x00000009);  // 10^-9, padded
+  le32(b, 0);           // opt_endofopt
+  le32(b, 32);
+  le32(b, 6);  // enhanced packet block with 4 bytes of data
+  le32(b, 36);
+  le32(b, 0);
+  le32(b, static_cast<std::uint32_t>(ts >> 32));
+  le32(b, static_cast<std::uint32_t>(ts));
+  le32(b, 4);
+  le32(b, 4);
+  le32(b, 0xdeadbeef);
+  le32(b, 36);
+  return b;
+}
+
+TEST(PcapSource, FarFutureTimestampSaturatesInsteadOfOverflowing) {
+  auto source = PcapSource::open_memory(pcapng_with_timestamp(~std::uint64_t{0}), "future.pcapng");
+  ASSERT_TRUE(source.ok()) << source.error().to_string();
+  auto frame = (*source)->next();
+  ASSERT_TRUE(frame.ok()) << frame.error().to_string();
+  ASSERT_TRUE(frame->has_value());
+  EXPECT_GT((*frame)->time.count(), std::int64_t{9'000'000'000} * 1'000'000'000);
+  EXPECT_EQ((*frame)->data.size(), 4u);
+
+  auto ordinary = PcapSource::open_memory(pcapng_with_timestamp(1'767'225'600'123'456'789ull));
+  ASSERT_TRUE(ordinary.ok());
+  auto f = (*ordinary)->next();
+  ASSERT_TRUE(f.ok() && f->has_value());
+  EXPECT_EQ((*f)->time, Timestamp{1'767'225'600'123'456'789});
+}
+
+}  // namespace
+}  // namespace rpcfit::captures

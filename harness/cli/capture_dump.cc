@@ -124,7 +124,9 @@ int capture_dump(const std::string& file, bool json_lines, std::ostream& out, st
   const captures::CaptureContents contents = captures::read_capture_file(file);
   for (const ReadPdu& pdu : contents.pdus) {
     if (json_lines) {
-      out << pdu_json(pdu, contents.first_time).dump() << '\n';
+      out << pdu_json(pdu, contents.first_time)
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+          << '\n';
     } else {
       out << pdu_line(pdu, contents.first_time) << '\n';
     }

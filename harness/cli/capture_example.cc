@@ -57,7 +57,7 @@ Result<std::uint64_t, captures::CaptureError> write_capture_example(const std::s
           wire::CoBind{5840, 5840, 0, {{0, iface, {wire::ndr_syntax()}}}, {}}));
   send(t0 + 2ms, server, client,
        co(PType::bind_ack, kFirstLast, 1,
-          wire::CoBindAck{5840, 5840, 0x5a11, "49153", false, {{0, 0, wire::ndr_syntax()}}, {}}));
+          wire::CoBindAck{5840, 5840, 0x5a11, "49153", true, {{0, 0, wire::ndr_syntax()}}, {}}));
   send(t0 + 3ms, client, server,
        co(PType::request, kFirstLast, 2, wire::CoRequest{8, 0, 1, std::nullopt, Bytes(8, 0x11)}));
   send(t0 + 103ms, client, server,

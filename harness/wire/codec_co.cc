@@ -78,11 +78,11 @@ std::optional<Error> decode_into(CoBindAck& b, ByteReader& r) {
   if (!r.u16(sec_len)) return body_short(r, "sec_addr_length", 2);
   ByteView sec;
   if (!r.bytes(sec_len, sec)) return body_short(r, "sec_addr", sec_len);
-  if (!sec.empty() && sec.back() == 0) sec = sec.first(sec.size() - 1);
+  b.secondary_address_nul = !sec.empty() && sec.back() == 0;
+  if (b.secondary_address_nul) sec = sec.first(sec.size() - 1);
   b.secondary_address.assign(sec.begin(), sec.end());
-  b.secondary_address_empty_nul = sec_len == 1 && b.secondary_address.empty();
   // The result list is 4-byte aligned from the start of the PDU (the body starts at 16).
-  const std::size_t pad = (4 - ((kCoHeaderSize + r.offset()) % 4)) % 4;
+  const std::size_t pad = (4 - (r.offset() % 4)) % 4;
   std::uint8_t n = 0;
   if (!r.skip(pad) || !r.u8(n) || !r.skip(3)) return body_short(r, "n_results", 4);
   for (unsigned i = 0; i < n; ++i) {
@@ -100,7 +100,8 @@ std::optional<Error> decode_into(CoBindAck& b, ByteReader& r) {
 std::optional<Error> decode_into(CoBindNak& b, ByteReader& r) {
   if (!r.u16(b.reject_reason)) return body_short(r, "provider_reject_reason", 2);
   std::uint8_t n = 0;
-  if (r.u8(n)) {
+  b.versions_present = r.u8(n);
+  if (b.versions_present) {
     if (r.remaining() < std::size_t{n} * 2) return body_short(r, "versions", n * 2u);
     for (unsigned i = 0; i < n; ++i) {
       std::uint8_t major = 0, minor = 0;
@@ -220,7 +221,7 @@ void encode_co_body(const CoBody& body, ByteWriter& w) {
       w.u16(b.max_xmit_frag);
       w.u16(b.max_recv_frag);
       w.u32(b.assoc_group_id);
-      const bool nul = !b.secondary_address.empty() || b.secondary_address_empty_nul;
+      const bool nul = b.secondary_address_nul;
       w.u16(static_cast<std::uint16_t>(b.secondary_address.size() + (nul ? 1 : 0)));
       for (char c : b.secondary_address)
         w.u8(static_cast<std::uint8_t>(c));
@@ -237,7 +238,9 @@ void encode_co_body(const CoBody& body, ByteWriter& w) {
     }
     void operator()(const CoBindNak& b) const {
       w.u16(b.reject_reason);
-      w.u8(static_cast<std::uint8_t>(b.versions.size()));
+      if (b.versions_present || !b.versions.empty()) {
+        w.u8(static_cast<std::uint8_t>(b.versions.size()));
+      }
       for (const auto& [major, minor] : b.versions) {
         w.u8(major);
         w.u8(minor);

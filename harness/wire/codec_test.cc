@@ -312,3 +312,36 @@ TEST(Encode, RefusesAnOversizedFragment) {
 
 }  // namespace
 }  // namespace rpcfit::wire
+
+namespace rpcfit::wire {
+namespace {
+
+// Oddities real peers send must survive decode -> encode byte for byte, or the codec would
+// rewrite what it reports.
+TEST(ExactRoundTrip, BindAckWithoutNulAndBindNakWithoutVersions) {
+  const Bytes ack = testing::hex(
+      "05 00 0c 03 10 00 00 00 38 00 00 00 01 00 00 00 b8 10 b8 10 01 00 00 00 02 00 61 62 "
+      "01 00 00 00 00 00 00 00 04 5d 88 8a eb 1c c9 11 9f e8 08 00 2b 10 48 60 02 00 00 00");
+  auto a = decode_co(ack);
+  ASSERT_TRUE(a.ok()) << a.error().to_string();
+  EXPECT_EQ(std::get<CoBindAck>(a->body).secondary_address, "ab");
+  EXPECT_FALSE(std::get<CoBindAck>(a->body).secondary_address_nul);
+  EXPECT_EQ(encode(*a), ack);
+
+  const Bytes nak = testing::hex("05 00 0d 03 10 00 00 00 12 00 00 00 01 00 00 00 04 00");
+  auto n = decode_co(nak);
+  ASSERT_TRUE(n.ok()) << n.error().to_string();
+  EXPECT_FALSE(std::get<CoBindNak>(n->body).versions_present);
+  EXPECT_EQ(encode(*n), nak);
+}
+
+TEST(Text, WireStringsAreEscapedToPrintableAscii) {
+  CoPdu ack = testing::sample_co_pdus(ByteOrder::little)[1];
+  std::get<CoBindAck>(ack.body).secondary_address = std::string("a\xff\n\"b", 5);
+  const std::string text = to_text(ack);
+  EXPECT_NE(text.find(R"(sec_addr="a\xff\x0a\x22b")"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\n'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rpcfit::wire

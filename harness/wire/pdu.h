@@ -173,8 +173,8 @@ struct CoBindAck {
   std::uint16_t max_xmit_frag = 0;
   std::uint16_t max_recv_frag = 0;
   std::uint32_t assoc_group_id = 0;
-  std::string secondary_address;  // without the terminating NUL; empty when its length is 0
-  bool secondary_address_empty_nul = false;  // length 1 (a lone NUL) rather than 0
+  std::string secondary_address;       // without its terminating NUL
+  bool secondary_address_nul = false;  // a NUL follows it on the wire (length = size + 1)
   std::vector<ContextResult> results;
   Bytes extra;
   bool operator==(const CoBindAck&) const = default;
@@ -183,7 +183,8 @@ struct CoBindAck {
 struct CoBindNak {
   std::uint16_t reject_reason = 0;
   std::vector<std::pair<std::uint8_t, std::uint8_t>> versions;  // (major, minor)
-  Bytes extra;  // e.g. MS-RPCE's signature and extended error
+  Bytes extra;                   // e.g. MS-RPCE's signature and extended error
+  bool versions_present = true;  // false: the body ends after the reject reason
   bool operator==(const CoBindNak&) const = default;
 };
 

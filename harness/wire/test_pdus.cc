@@ -35,7 +35,7 @@ std::vector<CoPdu> sample_co_pdus(ByteOrder order) {
 
   CoBind bind{5840, 5840, 0x1234, {{0, {netlogon, 1}, {ndr_syntax()}}}, {}};
   v.push_back(co(PType::bind, kFL | pfc::kPendingCancel, 1, bind, order));
-  CoBindAck ack{5840, 5840, 0x1234, "49154", false, {{0, 0, ndr_syntax()}}, {}};
+  CoBindAck ack{5840, 5840, 0x1234, "49154", true, {{0, 0, ndr_syntax()}}, {}};
   v.push_back(co(PType::bind_ack, kFL, 1, ack, order));
   v.push_back(co(PType::bind_nak, kFL, 1, CoBindNak{4, {{5, 0}, {5, 1}}, {}}, order));
   v.push_back(co(PType::alter_context, kFL, 2, bind, order));

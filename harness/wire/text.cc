@@ -34,6 +34,23 @@ std::string hex32(std::uint32_t v) {
   return buf;
 }
 
+// Wire strings go into one-line logs and JSON: anything but printable ASCII becomes \xNN.
+std::string printable(const std::string& raw) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (char c : raw) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(kDigits[u >> 4]);
+      out.push_back(kDigits[u & 0xf]);
+    }
+  }
+  return out;
+}
+
 std::string auth_text(const std::optional<AuthTrailer>& a) {
   if (!a) return "";
   return " auth_type=" + std::to_string(a->type) + " auth_level=" + std::to_string(a->level) +
@@ -67,8 +84,8 @@ struct CoBodyText {
   std::string operator()(const CoBindAck& b) const {
     return " max_xmit=" + std::to_string(b.max_xmit_frag) +
            " max_recv=" + std::to_string(b.max_recv_frag) +
-           " assoc_group=" + hex32(b.assoc_group_id) + " sec_addr=\"" + b.secondary_address +
-           "\" results=" + std::to_string(b.results.size());
+           " assoc_group=" + hex32(b.assoc_group_id) + " sec_addr=\"" +
+           printable(b.secondary_address) + "\" results=" + std::to_string(b.results.size());
   }
   std::string operator()(const CoBindNak& b) const {
     return " reason=" + std::to_string(b.reject_reason);
