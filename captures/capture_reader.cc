@@ -199,6 +199,9 @@ class Reader {
       it = conns_.end();
     }
     if (it == conns_.end()) {
+      // The last ACK or a retransmitted FIN of a connection already closed and forgotten: not a
+      // new connection (it would hide a later reuse of the same ports).
+      if (pkt.payload.empty() && !syn) return;
       if (conns_.size() >= limits_.max_connections) {
         if (!warned_connections_) {
           warned_connections_ = true;
@@ -251,6 +254,7 @@ class Reader {
     Half& h = conn.half[from];
     for (StreamChunk& chunk : h.tcp.take()) {
       if (chunk.restart) {
+        h.closed = false;
         h.splitter.resync(chunk.offset);
         h.identified = false;
         h.spans.clear();

@@ -3,11 +3,13 @@
 #include "captures/capture_reader.h"
 
 #include <gtest/gtest.h>
+#include <pcap/pcap.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "captures/frame_builder.h"
 #include "captures/pcap_writer.h"
 #include "captures/tshark_reference.h"
 #include "harness/wire/codec.h"
@@ -186,6 +188,109 @@ TEST(CaptureReader, MalformedPduIsReportedAndTheStreamGoesOn) {
   ASSERT_FALSE(read.pdus[0].ok());
   EXPECT_EQ(std::get<wire::Error>(read.pdus[0].decoded).code, wire::ErrorCode::body_truncated);
   EXPECT_TRUE(read.pdus[1].ok());
+}
+
+// A connection closed and opened again on the same ports is a new stream: its PDUs are all read.
+TEST(CaptureReader, PortReuseAfterCloseStartsANewStream) {
+  TempDir dir;
+  const Endpoint c{IpAddress::loopback_v4(), 50000};
+  const Endpoint s{IpAddress::loopback_v4(), 9999};
+  const Timestamp t = std::chrono::seconds(1767225600);
+  const fs::path file = dir / "reuse.pcap";
+  std::vector<std::uint32_t> written_ids;
+  {
+    auto w = PcapWriter::open(file.string());
+    ASSERT_TRUE(w.ok());
+    for (std::uint32_t round = 0; round < 3; ++round) {
+      const Timestamp at = t + std::chrono::seconds(round);
+      (*w)->connection_opened(at, c, s);
+      for (std::uint32_t call = 1; call <= 2; ++call) {
+        wire::CoPdu cancel;
+        cancel.type = wire::PType::co_cancel;
+        cancel.flags = wire::pfc::kLastFrag | wire::pfc::kPendingCancel;
+        cancel.call_id = round * 10 + call;
+        written_ids.push_back(cancel.call_id);
+        (*w)->pdu({at + 1ms * call, TransportKind::tcp, c, s, wire::encode(cancel)});
+      }
+      (*w)->connection_closed(at + 5ms, c, s);
+      (*w)->connection_closed(at + 6ms, s, c);
+    }
+  }
+  const CaptureContents read = read_capture_file(file.string());
+  std::vector<std::uint32_t> read_ids;
+  for (const ReadPdu& p : read.pdus) {
+    ASSERT_TRUE(p.ok());
+    read_ids.push_back(std::get<wire::CoPdu>(std::get<wire::Pdu>(p.decoded)).call_id);
+    EXPECT_EQ(p.direction, Direction::to_server);
+  }
+  EXPECT_EQ(read_ids, written_ids);
+  EXPECT_TRUE(read.notes.empty()) << read.notes.front().text;
+}
+
+// Frames written one by one, for TCP sequences the writer would never produce.
+class RawCapture {
+ public:
+  explicit RawCapture(const fs::path& file)
+      : pcap_(pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 262144, PCAP_TSTAMP_PRECISION_NANO)),
+        dumper_(pcap_dump_open(pcap_, file.string().c_str())) {}
+  ~RawCapture() {
+    pcap_dump_close(dumper_);
+    pcap_close(pcap_);
+  }
+  void tcp(const Endpoint& src, const Endpoint& dst, std::uint32_t seq, std::uint32_t ack,
+           std::uint8_t flags, const Bytes& payload = {}) {
+    TcpSegmentSpec spec;
+    spec.src = src;
+    spec.dst = dst;
+    spec.seq = seq;
+    spec.ack = ack;
+    spec.flags = flags;
+    spec.payload = payload;
+    const Bytes frame = build_tcp_frame(spec).value();
+    pcap_pkthdr h{};
+    h.ts.tv_sec = 1767225600;
+    h.ts.tv_usec = ++n_;
+    h.caplen = h.len = static_cast<bpf_u_int32>(frame.size());
+    pcap_dump(reinterpret_cast<u_char*>(dumper_), &h, frame.data());
+  }
+
+ private:
+  pcap_t* pcap_;
+  pcap_dumper_t* dumper_;
+  long n_ = 0;
+};
+
+// Connections on the same ports one after the other, the later ones with lower initial sequence
+// numbers, each ending with a FIN exchange and a last ACK.
+TEST(CaptureReader, PortReuseWithALowerIsnIsANewStream) {
+  TempDir dir;
+  const fs::path file = dir / "reuse-raw.pcap";
+  const Endpoint c{IpAddress::loopback_v4(), 50000};
+  const Endpoint s{IpAddress::loopback_v4(), 9999};
+  std::uint32_t id = 0;
+  {
+    RawCapture cap(file);
+    for (std::uint32_t isn : {3'000'000'000u, 2'000'000'000u, 1'000u}) {
+      const std::uint32_t sisn = isn + 7;
+      cap.tcp(c, s, isn, 0, kTcpSyn);
+      cap.tcp(s, c, sisn, isn + 1, kTcpSyn | kTcpAck);
+      cap.tcp(c, s, isn + 1, sisn + 1, kTcpAck);
+      Bytes pdu = wire::testing::hex("05 00 12 06 10 00 00 00 10 00 00 00 00 00 00 00");
+      pdu[12] = static_cast<std::uint8_t>(++id);
+      cap.tcp(c, s, isn + 1, sisn + 1, kTcpPsh | kTcpAck, pdu);
+      cap.tcp(c, s, isn + 17, sisn + 1, kTcpFin | kTcpAck);
+      cap.tcp(s, c, sisn + 1, isn + 18, kTcpFin | kTcpAck);
+      cap.tcp(c, s, isn + 18, sisn + 2, kTcpAck);
+    }
+  }
+  const CaptureContents read = read_capture_file(file.string());
+  ASSERT_FALSE(read.error);
+  ASSERT_EQ(read.pdus.size(), 3u);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(std::get<wire::CoPdu>(std::get<wire::Pdu>(read.pdus[i].decoded)).call_id, i + 1);
+    EXPECT_EQ(read.pdus[i].frame, 4 + 7 * i);
+  }
+  EXPECT_TRUE(read.notes.empty()) << read.notes.front().text;
 }
 
 }  // namespace

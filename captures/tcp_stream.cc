@@ -60,9 +60,9 @@ void TcpDirection::segment(std::uint64_t frame, std::uint32_t seq, ByteView payl
   }
   if (!payload.empty()) add(frame, offset_of(seq), payload);
   if (fin || rst) closed_ = true;
-  // The peer has acknowledged the bytes before the first buffered piece: they will never come.
-  while (!pieces_.empty() &&
-         (closed_ || over_bound() || (has_peer_ack_ && peer_acked_ >= pieces_.begin()->first))) {
+  // The peer has acknowledged bytes beyond the next one expected: the hole will never be filled.
+  // (peer_ack() applies the same rule, so the order of ACK and segment does not matter.)
+  while (!pieces_.empty() && (closed_ || over_bound() || (has_peer_ack_ && peer_acked_ > next_))) {
     give_up_first_hole();
   }
 }

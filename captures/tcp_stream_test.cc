@@ -304,5 +304,26 @@ TEST(TcpDirection, ReorderedAndDuplicatedSegmentsReassembleExactly) {
   }
 }
 
+// Whether an ACK that covers part of a hole arrives before or after the segment beyond the hole,
+// the same bytes are given up and the same chunks delivered.
+TEST(TcpDirection, AckAndSegmentOrderDoesNotChangeWhatIsGivenUp) {
+  auto run = [](bool ack_first) {
+    TcpDirection d = opened();
+    data(d, 1, 0, "abc");
+    if (ack_first) d.peer_ack(2, kIsn + 1 + 5);
+    data(d, 3, 6, "ghi");
+    if (!ack_first) d.peer_ack(4, kIsn + 1 + 5);
+    data(d, 5, 5, "f");  // late: its bytes were given up with the hole
+    auto got = take(d);
+    EXPECT_EQ(d.lost_bytes(), 3u);
+    return got;
+  };
+  const auto ack_first = run(true);
+  const auto segment_first = run(false);
+  EXPECT_EQ(ack_first, segment_first);
+  ASSERT_EQ(ack_first.size(), 2u);
+  EXPECT_EQ(ack_first[1], (Got{6, "ghi", 3}));
+}
+
 }  // namespace
 }  // namespace rpcfit::captures
