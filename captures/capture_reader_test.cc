@@ -10,6 +10,8 @@
 #include <fstream>
 
 #include "captures/frame_builder.h"
+#include "captures/packet.h"
+#include "captures/pcap_source.h"
 #include "captures/pcap_writer.h"
 #include "captures/tshark_reference.h"
 #include "harness/wire/codec.h"
@@ -291,6 +293,45 @@ TEST(CaptureReader, PortReuseWithALowerIsnIsANewStream) {
     EXPECT_EQ(read.pdus[i].frame, 4 + 7 * i);
   }
   EXPECT_TRUE(read.notes.empty()) << read.notes.front().text;
+}
+
+// A PDU reported after its sender closed its end travels on a new connection, not after the FIN.
+TEST(CaptureReader, PduAfterItsSenderClosedOpensANewConnection) {
+  TempDir dir;
+  const Endpoint c{IpAddress::loopback_v4(), 50000};
+  const Endpoint s{IpAddress::loopback_v4(), 9999};
+  const Timestamp t = std::chrono::seconds(1767225600);
+  const fs::path file = dir / "after-fin.pcap";
+  const Bytes first = wire::testing::hex("05 00 12 06 10 00 00 00 10 00 00 00 01 00 00 00");
+  const Bytes second = wire::testing::hex("05 00 13 03 10 00 00 00 10 00 00 00 02 00 00 00");
+  {
+    auto w = PcapWriter::open(file.string());
+    ASSERT_TRUE(w.ok());
+    (*w)->connection_opened(t, c, s);
+    (*w)->pdu({t + 1ms, TransportKind::tcp, c, s, first});
+    (*w)->connection_closed(t + 2ms, c, s);
+    (*w)->pdu({t + 3ms, TransportKind::tcp, c, s, second});
+  }
+  const CaptureContents read = read_capture_file(file.string());
+  ASSERT_EQ(read.pdus.size(), 2u);
+  EXPECT_EQ(read.pdus[0].bytes, first);
+  EXPECT_EQ(read.pdus[1].bytes, second);
+  EXPECT_EQ(read.pdus[1].time, t + 3ms);
+  EXPECT_TRUE(read.notes.empty()) << read.notes.front().text;
+  // On the wire: a second handshake (a second SYN) between the FIN and the second PDU.
+  auto source = PcapSource::open_file(file.string());
+  ASSERT_TRUE(source.ok());
+  std::vector<std::uint64_t> syns;
+  while (auto f = (*source)->next()) {
+    if (!f->has_value()) break;
+    auto parsed = parse_packet((**f).linktype, (**f).data);
+    ASSERT_TRUE(parsed.ok());
+    const auto& pkt = std::get<PacketInfo>(*parsed);
+    if ((pkt.tcp.flags & (kTcpSyn | kTcpAck)) == kTcpSyn) syns.push_back((**f).number);
+  }
+  ASSERT_EQ(syns.size(), 2u);
+  EXPECT_GT(syns[1], read.pdus[0].frame);
+  EXPECT_LT(syns[1], read.pdus[1].frame);
 }
 
 }  // namespace

@@ -27,9 +27,11 @@ std::uint32_t initial_sequence(std::uint32_t n) {
 
 Result<std::unique_ptr<PcapWriter>, CaptureError> PcapWriter::open(const std::string& path,
                                                                    PcapWriterOptions options) {
-  if (options.max_segment == 0 || options.max_segment > kMaxSegmentLimit) {
+  // Below 16 bytes no segment could start with a whole DCE/RPC header, and neither Wireshark's
+  // heuristic nor rpcfit's reader would find the PDUs.
+  if (options.max_segment < 16 || options.max_segment > kMaxSegmentLimit) {
     return unexpected(CaptureError{path, 0,
-                                   "max_segment must be 1.." + std::to_string(kMaxSegmentLimit) +
+                                   "max_segment must be 16.." + std::to_string(kMaxSegmentLimit) +
                                        ", got " + std::to_string(options.max_segment)});
   }
   pcap_t* handle =
@@ -93,6 +95,17 @@ void PcapWriter::pdu(const CapturedPdu& pdu) {
   // An empty segment would read as a duplicate ACK, and an empty PDU puts nothing on the wire.
   if (pdu.bytes.empty()) return;
   auto it = connections_.find(key_of(pdu.src, pdu.dst));
+  if (it != connections_.end()) {
+    const TcpConnection& old = it->second;
+    const bool sender_is_client = old.client.endpoint == pdu.src;
+    if ((sender_is_client ? old.client : old.server).fin_sent) {
+      // The sender already closed its end, so this PDU travels on a new connection over the
+      // same ports: finish the old one (its other end is still open, or it would be gone).
+      const Endpoint other = (sender_is_client ? old.server : old.client).endpoint;
+      close_side_locked(pdu.time, other, pdu.src);
+      it = connections_.find(key_of(pdu.src, pdu.dst));
+    }
+  }
   TcpConnection& conn =
       it != connections_.end() ? it->second : open_locked(pdu.time, pdu.src, pdu.dst);
   const bool from_client = conn.client.endpoint == pdu.src;

@@ -43,7 +43,8 @@ namespace rpcfit::captures {
 
 struct PcapWriterOptions {
   // TCP payload per segment; a PDU larger than this is split over several segments. Must be from
-  // 1 to 65495 (what fits one IPv4 packet after the MSS-free 20-byte TCP header).
+  // 16 (a whole DCE/RPC header, so that readers find where PDUs start) to 65495 (what fits one IPv4
+  // packet after the MSS-free 20-byte TCP header).
   std::uint16_t max_segment = 1460;
 };
 

@@ -426,6 +426,8 @@ TEST_F(PcapWriterTest, OpenRejectsBadOptionsAndUncreatableFiles) {
   auto zero = PcapWriter::open(file("x.pcap"), PcapWriterOptions{0});
   ASSERT_FALSE(zero);
   EXPECT_NE(zero.error().reason.find("max_segment"), std::string::npos);
+  EXPECT_FALSE(PcapWriter::open(file("x.pcap"), PcapWriterOptions{15}));
+  EXPECT_TRUE(PcapWriter::open(file("z.pcap"), PcapWriterOptions{16}));
   EXPECT_FALSE(PcapWriter::open(file("x.pcap"), PcapWriterOptions{65496}));
   EXPECT_TRUE(PcapWriter::open(file("y.pcap"), PcapWriterOptions{65495}));
   auto missing = PcapWriter::open(file("no/such/dir.pcap"));
