@@ -375,16 +375,23 @@ TEST(ParsePacket, DamagedFramesNeverReadOutOfBounds) {
       {linktype::null,
        cat({Bytes{2, 0, 0, 0}, ipv4({.protocol = 17, .payload = 12}), udp(12), text("abcd")})},
   };
-  std::size_t outcomes = 0;
   for (const auto& [link, frame] : frames) {
+    SCOPED_TRACE(link);
+    auto whole = parse_packet(link, frame);
+    ASSERT_TRUE(whole.ok()) << whole.error();
+    ASSERT_TRUE(std::holds_alternative<PacketInfo>(*whole));
+    const std::size_t headers = frame.size() - std::get<PacketInfo>(*whole).payload.size();
     for (std::size_t n = 0; n <= frame.size(); ++n) {
       const Bytes prefix(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(n));
       auto r = parse_packet(link, prefix);
-      if (r.ok() && std::holds_alternative<PacketInfo>(*r)) {
+      if (n < headers) {
+        // A frame cut inside its headers is an error, never a packet with a made-up payload.
+        EXPECT_FALSE(r.ok()) << "prefix of " << n << " bytes parsed";
+      } else if (r.ok() && std::holds_alternative<PacketInfo>(*r)) {
         const ByteView payload = std::get<PacketInfo>(*r).payload;
+        EXPECT_EQ(payload.data(), prefix.data() + headers);
         EXPECT_LE(payload.data() + payload.size(), prefix.data() + prefix.size());
       }
-      ++outcomes;
     }
     for (std::size_t i = 0; i < frame.size(); ++i) {
       for (std::uint8_t value : {std::uint8_t{0x00}, std::uint8_t{0xff}, std::uint8_t{0x45}}) {
@@ -396,11 +403,9 @@ TEST(ParsePacket, DamagedFramesNeverReadOutOfBounds) {
           EXPECT_GE(payload.data(), damaged.data());
           EXPECT_LE(payload.data() + payload.size(), damaged.data() + damaged.size());
         }
-        ++outcomes;
       }
     }
   }
-  EXPECT_GT(outcomes, 300u);
 }
 
 }  // namespace

@@ -143,8 +143,13 @@ Result<bool, CaptureError> PcapWriter::close() {
     const Endpoint peer = client_closes ? conn.server.endpoint : conn.client.endpoint;
     close_side_locked(last_time_, closer, peer);
   }
+  // errno is only meaningful when the flush itself failed; an earlier failed write leaves just
+  // the stream's error flag.
+  errno = 0;
   if (pcap_dump_flush(dumper_) != 0 || std::ferror(pcap_dump_file(dumper_)) != 0) {
-    fail_locked(frames_, std::string("cannot write: ") + std::strerror(errno));
+    const int err = errno;
+    fail_locked(frames_, std::string("cannot write: ") +
+                             (err != 0 ? std::strerror(err) : "an earlier write failed"));
   }
   pcap_dump_close(dumper_);
   pcap_close(handle_);

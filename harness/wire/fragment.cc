@@ -100,17 +100,19 @@ Result<std::optional<CoPdu>, Error> CoCallReassembler::add(const CoPdu& fragment
   using Out = Result<std::optional<CoPdu>, Error>;
   CoPdu copy = fragment;
   Bytes* stub = co_stub(copy);
-  if (!stub) return Out(std::optional<CoPdu>(std::move(copy)));
+  if (!stub) {
+    // No more fragments of a call will come once the client orphans it or the server faults it.
+    if (fragment.type == PType::orphaned || fragment.type == PType::fault) {
+      calls_.erase(fragment.call_id);
+    }
+    return Out(std::optional<CoPdu>(std::move(copy)));
+  }
   const bool first = fragment.flags & pfc::kFirstFrag;
   const bool last = fragment.flags & pfc::kLastFrag;
   auto it = calls_.find(fragment.call_id);
   if (first) {
-    if (it != calls_.end()) {
-      calls_.erase(it);
-      return Out(unexpected(frag_error(ErrorCode::sequence, "pfc_flags",
-                                       "call_id " + std::to_string(fragment.call_id) +
-                                           ": a new first fragment before the last one")));
-    }
+    // A new first fragment restarts the call: the earlier partial one is dropped.
+    if (it != calls_.end()) calls_.erase(it);
     if (last) return Out(std::optional<CoPdu>(std::move(copy)));
     if (calls_.size() >= limits_.max_calls_in_progress) {
       return Out(
@@ -158,6 +160,10 @@ Result<std::optional<ClPdu>, Error> ClCallReassembler::add(const ClPdu& fragment
   const auto* raw = std::get_if<ClRaw>(&fragment.body);
   if (!raw || !(fragment.flags1 & clf1::kFrag)) return Out(std::optional<ClPdu>(fragment));
   const Key key{activity_key(fragment), fragment.seqnum, static_cast<std::uint8_t>(fragment.type)};
+  // A late duplicate of a call already delivered must not start it again.
+  if (std::find(completed_.begin(), completed_.end(), key) != completed_.end()) {
+    return Out(std::optional<ClPdu>());
+  }
   auto it = calls_.find(key);
   if (it == calls_.end()) {
     if (calls_.size() >= limits_.max_calls_in_progress) {
@@ -202,6 +208,8 @@ Result<std::optional<ClPdu>, Error> ClCallReassembler::add(const ClPdu& fragment
   done.fragnum = 0;
   done.flags1 = static_cast<std::uint8_t>(done.flags1 & ~(clf1::kFrag | clf1::kLastFrag));
   calls_.erase(it);
+  completed_.push_back(key);
+  if (completed_.size() > kRememberCompleted) completed_.pop_front();
   return Out(std::optional<ClPdu>(std::move(done)));
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -34,8 +35,12 @@ class CoCallReassembler {
  public:
   explicit CoCallReassembler(CallLimits limits = {}) : limits_(limits) {}
   // A whole call when `fragment` completes one; nullopt while fragments are outstanding. PDUs
-  // other than request and response are whole by themselves and returned as they are.
+  // other than request and response are whole by themselves and returned as they are; an
+  // orphaned or fault PDU also drops the partial call of its call_id, since no more fragments of
+  // it will come. A new first fragment for a call in progress restarts that call.
   Result<std::optional<CoPdu>, Error> add(const CoPdu& fragment);
+  // Drops the partial call, e.g. when the runtime abandons it.
+  void discard(std::uint32_t call_id) { calls_.erase(call_id); }
   std::size_t in_progress() const { return calls_.size(); }
 
  private:
@@ -44,7 +49,7 @@ class CoCallReassembler {
 };
 
 // Reassembles CL fragments by activity, sequence number and type, in any order, ignoring
-// duplicate fragments.
+// duplicate fragments, also those that arrive after their call was delivered.
 class ClCallReassembler {
  public:
   explicit ClCallReassembler(CallLimits limits = {}) : limits_(limits) {}
@@ -59,8 +64,10 @@ class ClCallReassembler {
     std::size_t size = 0;
   };
   using Key = std::tuple<std::string, std::uint32_t, std::uint8_t>;
+  static constexpr std::size_t kRememberCompleted = 64;
   CallLimits limits_;
   std::map<Key, Partial> calls_;
+  std::deque<Key> completed_;  // the last calls delivered, to recognise late duplicates
 };
 
 }  // namespace rpcfit::wire

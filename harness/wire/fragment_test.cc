@@ -136,5 +136,64 @@ TEST(ClCallReassembler, RejectsFragmentsBeyondTheLast) {
   EXPECT_EQ(r.add(beyond).error().code, ErrorCode::sequence);
 }
 
+TEST(CoCallReassembler, OrphanedFaultAndRestartDropPartialCalls) {
+  CoCallReassembler r(CallLimits{1 << 20, 2});
+  CoPdu first = big_request(64);
+  first.flags = pfc::kFirstFrag;
+  ASSERT_TRUE(r.add(first).ok());
+  EXPECT_EQ(r.in_progress(), 1u);
+  CoPdu orphaned;
+  orphaned.type = PType::orphaned;
+  orphaned.call_id = first.call_id;
+  auto out = r.add(orphaned);
+  ASSERT_TRUE(out.ok() && out->has_value());
+  EXPECT_EQ(r.in_progress(), 0u);
+
+  ASSERT_TRUE(r.add(first).ok());
+  CoPdu fault;
+  fault.type = PType::fault;
+  fault.call_id = first.call_id;
+  fault.body = CoFault{};
+  ASSERT_TRUE(r.add(fault).ok());
+  EXPECT_EQ(r.in_progress(), 0u);
+
+  // Many abandoned calls never exhaust the limit once they are orphaned.
+  for (std::uint32_t id = 100; id < 200; ++id) {
+    first.call_id = id;
+    ASSERT_TRUE(r.add(first).ok()) << id;
+    orphaned.call_id = id;
+    ASSERT_TRUE(r.add(orphaned).ok());
+  }
+  EXPECT_EQ(r.in_progress(), 0u);
+
+  // A new first fragment restarts a call: the whole call is the new one.
+  first.call_id = 7;
+  ASSERT_TRUE(r.add(first).ok());
+  CoPdu again = big_request(8);
+  again.call_id = 7;
+  auto whole = r.add(again);
+  ASSERT_TRUE(whole.ok() && whole->has_value());
+  EXPECT_EQ(std::get<CoRequest>((*whole)->body).stub.size(), 8u);
+  EXPECT_EQ(r.in_progress(), 0u);
+  r.add(first);
+  r.discard(7);
+  EXPECT_EQ(r.in_progress(), 0u);
+}
+
+TEST(ClCallReassembler, LateDuplicateOfADeliveredCallIsIgnored) {
+  ClPdu whole = testing::sample_cl_pdus(ByteOrder::little)[0];
+  whole.body = ClRaw{Bytes(30, 1)};
+  const auto frags = *fragment_cl(whole, 10);
+  ClCallReassembler r;
+  int delivered = 0;
+  for (const ClPdu& f : frags)
+    delivered += r.add(f)->has_value() ? 1 : 0;
+  EXPECT_EQ(delivered, 1);
+  auto late = r.add(frags[1]);
+  ASSERT_TRUE(late.ok());
+  EXPECT_FALSE(late->has_value());
+  EXPECT_EQ(r.in_progress(), 0u);
+}
+
 }  // namespace
 }  // namespace rpcfit::wire
