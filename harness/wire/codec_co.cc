@@ -139,6 +139,14 @@ bool read_reply_header(Body& b, std::uint8_t& fourth, ByteReader& r) {
   return true;
 }
 
+template <class Body>
+void write_reply_header(const Body& b, std::uint8_t fourth, ByteWriter& w) {
+  w.u32(b.alloc_hint);
+  w.u16(b.context_id);
+  w.u8(b.cancel_count);
+  w.u8(fourth);
+}
+
 std::optional<Error> decode_into(CoResponse& p, ByteReader& r) {
   if (!read_reply_header(p, p.reserved, r)) return body_short(r, "body", 8);
   r.copy(r.remaining(), p.stub);
@@ -186,17 +194,11 @@ void encode_co_body(const CoBody& body, ByteWriter& w) {
       w.bytes(q.stub);
     }
     void operator()(const CoResponse& p) const {
-      w.u32(p.alloc_hint);
-      w.u16(p.context_id);
-      w.u8(p.cancel_count);
-      w.u8(p.reserved);
+      write_reply_header(p, p.reserved, w);
       w.bytes(p.stub);
     }
     void operator()(const CoFault& f) const {
-      w.u32(f.alloc_hint);
-      w.u16(f.context_id);
-      w.u8(f.cancel_count);
-      w.u8(f.fault_flags);
+      write_reply_header(f, f.fault_flags, w);
       w.u32(f.status);
       w.u32(f.reserved);
       w.bytes(f.stub);
