@@ -56,4 +56,9 @@ function(rpcfit_fuzzer)
   add_executable(${F_NAME} ${F_SOURCES})
   target_link_libraries(${F_NAME} PRIVATE ${F_DEPS} rpcfit_warnings rpcfit_sanitizers)
   target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+  # `ctest --preset clang-fuzz`: a bounded, seeded smoke run of each target (tools/fuzz.sh runs
+  # them for longer, on seeded corpora).
+  add_test(NAME ${F_NAME}_smoke COMMAND ${F_NAME} -runs=200000 -seed=1 -timeout=10
+                                        -rss_limit_mb=2048)
+  set_tests_properties(${F_NAME}_smoke PROPERTIES LABELS fuzz TIMEOUT 600)
 endfunction()
