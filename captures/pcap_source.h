@@ -40,9 +40,6 @@ class PcapSource {
   Result<std::optional<RawFrame>, CaptureError> next();
 
   int linktype() const { return linktype_; }
-  const std::string& name() const { return name_; }
-  // Frames returned so far.
-  std::uint64_t frames_read() const { return frames_; }
 
  private:
   PcapSource(std::string name, Bytes owned, pcap* handle);

@@ -24,7 +24,6 @@ class ByteReader {
   std::size_t remaining() const { return data_.size() - pos_; }
   std::size_t size() const { return data_.size(); }
   ByteOrder order() const { return order_; }
-  void set_order(ByteOrder order) { order_ = order; }
 
   bool u8(std::uint8_t& out);
   bool u16(std::uint16_t& out);

@@ -128,7 +128,7 @@ Result<ClPdu, Error> decode_cl(ByteView data) {
     return unexpected(make_error(ErrorCode::bad_drep, "drep", 4,
                                  "byte order nibble " + std::to_string(data[4] >> 4)));
   }
-  ByteReader r(data, detail::order_of(data[4]));
+  ByteReader r(data, byte_order_of(data[4]));
   ClPdu pdu;
   std::uint8_t vers = 0, ptype = 0;
   r.u8(vers);
@@ -169,7 +169,7 @@ Result<ClPdu, Error> decode_cl(ByteView data) {
 }
 
 Bytes encode(const ClPdu& pdu) {
-  ByteWriter w(detail::order_of(pdu.drep[0]));
+  ByteWriter w(byte_order_of(pdu.drep[0]));
   w.u8(4);
   w.u8(static_cast<std::uint8_t>(pdu.type));
   w.u8(pdu.flags1);

@@ -43,12 +43,26 @@ namespace {
 using detail::body_short;
 using detail::make_error;
 
-std::optional<Error> decode_into(CoBind& b, ByteReader& r) {
-  std::uint8_t n = 0;
-  if (r.remaining() < 8) return body_short(r, "body", 8);
+// The 8 bytes bind-type PDUs and their acknowledgements share.
+template <class Body>
+bool read_assoc_header(Body& b, ByteReader& r) {
+  if (r.remaining() < 8) return false;
   r.u16(b.max_xmit_frag);
   r.u16(b.max_recv_frag);
   r.u32(b.assoc_group_id);
+  return true;
+}
+
+template <class Body>
+void write_assoc_header(const Body& b, ByteWriter& w) {
+  w.u16(b.max_xmit_frag);
+  w.u16(b.max_recv_frag);
+  w.u32(b.assoc_group_id);
+}
+
+std::optional<Error> decode_into(CoBind& b, ByteReader& r) {
+  std::uint8_t n = 0;
+  if (!read_assoc_header(b, r)) return body_short(r, "body", 8);
   if (!r.u8(n) || !r.skip(3)) return body_short(r, "n_context_elem", 4);
   for (unsigned i = 0; i < n; ++i) {
     PresentationContext ctx;
@@ -71,10 +85,7 @@ std::optional<Error> decode_into(CoBind& b, ByteReader& r) {
 
 std::optional<Error> decode_into(CoBindAck& b, ByteReader& r) {
   std::uint16_t sec_len = 0;
-  if (r.remaining() < 8) return body_short(r, "body", 8);
-  r.u16(b.max_xmit_frag);
-  r.u16(b.max_recv_frag);
-  r.u32(b.assoc_group_id);
+  if (!read_assoc_header(b, r)) return body_short(r, "body", 8);
   if (!r.u16(sec_len)) return body_short(r, "sec_addr_length", 2);
   ByteView sec;
   if (!r.bytes(sec_len, sec)) return body_short(r, "sec_addr", sec_len);
@@ -204,9 +215,7 @@ void encode_co_body(const CoBody& body, ByteWriter& w) {
       w.bytes(f.stub);
     }
     void operator()(const CoBind& b) const {
-      w.u16(b.max_xmit_frag);
-      w.u16(b.max_recv_frag);
-      w.u32(b.assoc_group_id);
+      write_assoc_header(b, w);
       w.u8(static_cast<std::uint8_t>(b.contexts.size()));
       w.zeros(3);
       for (const auto& ctx : b.contexts) {
@@ -220,9 +229,7 @@ void encode_co_body(const CoBody& body, ByteWriter& w) {
       w.bytes(b.extra);
     }
     void operator()(const CoBindAck& b) const {
-      w.u16(b.max_xmit_frag);
-      w.u16(b.max_recv_frag);
-      w.u32(b.assoc_group_id);
+      write_assoc_header(b, w);
       const bool nul = b.secondary_address_nul;
       w.u16(static_cast<std::uint16_t>(b.secondary_address.size() + (nul ? 1 : 0)));
       for (char c : b.secondary_address)
@@ -278,7 +285,7 @@ Result<std::size_t, Error> check_co_header(ByteView h) {
                                  "byte order nibble " + std::to_string(h[4] >> 4)));
   }
   const std::uint16_t frag =
-      detail::order_of(h[4]) == ByteOrder::little ? load_le16(&h[8]) : load_be16(&h[8]);
+      byte_order_of(h[4]) == ByteOrder::little ? load_le16(&h[8]) : load_be16(&h[8]);
   if (frag < kCoHeaderSize) {
     return unexpected(make_error(ErrorCode::frag_length_below_header, "frag_length", 8,
                                  std::to_string(frag) + " is below the 16-byte header"));
@@ -303,7 +310,7 @@ Result<CoPdu, Error> decode_co(ByteView data) {
         make_error(ErrorCode::trailing_bytes, "frag_length", 8,
                    std::to_string(data.size() - *frag) + " bytes follow the fragment"));
   }
-  ByteReader r(data, detail::order_of(data[4]));
+  ByteReader r(data, byte_order_of(data[4]));
   CoPdu pdu;
   std::uint8_t vers = 0, ptype = 0;
   r.u8(vers);
@@ -354,7 +361,7 @@ Result<CoPdu, Error> decode_co(ByteView data) {
 }
 
 Bytes encode(const CoPdu& pdu) {
-  ByteWriter w(detail::order_of(pdu.drep[0]));
+  ByteWriter w(byte_order_of(pdu.drep[0]));
   std::uint8_t flags = pdu.flags;
   if (const auto* q = std::get_if<CoRequest>(&pdu.body)) {
     flags = static_cast<std::uint8_t>(q->object ? (flags | pfc::kObjectUuid)

@@ -20,10 +20,6 @@ inline Error body_short(const ByteReader& r, const char* field, std::size_t need
                         " remain in the body");
 }
 
-inline ByteOrder order_of(std::uint8_t drep0) {
-  return (drep0 >> 4) == 0 ? ByteOrder::big : ByteOrder::little;
-}
-
 bool read_uuid(ByteReader& r, Uuid& out);
 void write_uuid(ByteWriter& w, const Uuid& u);
 bool read_syntax(ByteReader& r, SyntaxId& out);

@@ -79,6 +79,9 @@ inline constexpr std::uint8_t kCancelPending = 0x02;
 // The byte-order nibble of drep[0]: 1 = little-endian, 0 = big-endian.
 inline constexpr std::uint8_t kDrepLittle = 0x10;
 inline constexpr std::uint8_t kDrepBig = 0x00;
+inline ByteOrder byte_order_of(std::uint8_t drep0) {
+  return (drep0 >> 4) == 0 ? ByteOrder::big : ByteOrder::little;
+}
 
 // A UUID as its fields; the first three are in the PDU's byte order on the wire.
 struct Uuid {
@@ -90,7 +93,6 @@ struct Uuid {
   // "8a885d04-1ceb-11c9-9fe8-08002b104860"; nullopt if malformed.
   static std::optional<Uuid> parse(const std::string& text);
   std::string to_string() const;
-  bool is_nil() const { return *this == Uuid{}; }
   bool operator==(const Uuid&) const = default;
 };
 
@@ -209,7 +211,7 @@ struct CoPdu {
   CoBody body = CoOpaque{};
   std::optional<AuthTrailer> auth;
 
-  ByteOrder order() const { return (drep[0] >> 4) == 0 ? ByteOrder::big : ByteOrder::little; }
+  ByteOrder order() const { return byte_order_of(drep[0]); }
   bool operator==(const CoPdu&) const = default;
 };
 
@@ -285,7 +287,7 @@ struct ClPdu {
   ClBody body = ClRaw{};
   Bytes trailer;  // bytes after the body: the auth verifier when auth_proto is set
 
-  ByteOrder order() const { return (drep[0] >> 4) == 0 ? ByteOrder::big : ByteOrder::little; }
+  ByteOrder order() const { return byte_order_of(drep[0]); }
   bool operator==(const ClPdu&) const = default;
 };
 
