@@ -8,7 +8,7 @@
 namespace rpcfit {
 namespace {
 
-constexpr std::array<std::pair<RpcStatus, std::string_view>, 21> kRpcNames{{
+constexpr std::array<std::pair<RpcStatus, std::string_view>, 24> kRpcNames{{
     {status::kOk, "RPC_S_OK"},
     {status::kAccessDenied, "RPC_S_ACCESS_DENIED"},
     {status::kOutOfMemory, "RPC_S_OUT_OF_MEMORY"},
@@ -17,12 +17,15 @@ constexpr std::array<std::pair<RpcStatus, std::string_view>, 21> kRpcNames{{
     {status::kInvalidBinding, "RPC_S_INVALID_BINDING"},
     {status::kProtseqNotSupported, "RPC_S_PROTSEQ_NOT_SUPPORTED"},
     {status::kInvalidTimeout, "RPC_S_INVALID_TIMEOUT"},
+    {status::kUnknownIf, "RPC_S_UNKNOWN_IF"},
     {status::kServerUnavailable, "RPC_S_SERVER_UNAVAILABLE"},
     {status::kServerTooBusy, "RPC_S_SERVER_TOO_BUSY"},
     {status::kNoCallActive, "RPC_S_NO_CALL_ACTIVE"},
     {status::kCallFailed, "RPC_S_CALL_FAILED"},
     {status::kCallFailedDne, "RPC_S_CALL_FAILED_DNE"},
     {status::kProtocolError, "RPC_S_PROTOCOL_ERROR"},
+    {status::kUnsupportedTransSyn, "RPC_S_UNSUPPORTED_TRANS_SYN"},
+    {status::kProcnumOutOfRange, "RPC_S_PROCNUM_OUT_OF_RANGE"},
     {status::kCannotSupport, "RPC_S_CANNOT_SUPPORT"},
     {status::kCallInProgress, "RPC_S_CALL_IN_PROGRESS"},
     {status::kCallCancelled, "RPC_S_CALL_CANCELLED"},

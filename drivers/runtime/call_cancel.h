@@ -1,0 +1,66 @@
+// The cancel state of one client call (spec sections 2 and 4), as a pure state machine: the call
+// thread and cancelling threads feed it events under the call's lock, with the time read from the
+// Clock, and it answers what to put on the wire and when the call is orphaned. Tested with plain
+// numbers, no threads.
+//
+// Transitions (phase, event -> phase, effect):
+//   before_first, post(c, T)        -> before_first  remember T (a later post replaces it, CS-IDLE-1)
+//   before_first, first_fragment(t) -> sent          PENDING_CANCEL on the fragment if a cancel was
+//                                                    posted; its timer starts at t (CS-PEND-1)
+//   sent, post(c, T)                -> sent          one more co_cancel owed (CS-FWD-1); deadline
+//                                                    = min(deadline, c + T) for finite T (CS-TMO-*)
+//   sent, take_forwards()           -> sent          hands out the co_cancel PDUs owed
+//   sent, orphan()                  -> orphaned      at or after the deadline (CS-TMO-2, CS-TMO-3)
+//   any,  finish()                  -> finished      the call ended; later posts are refused
+#pragma once
+
+#include <cstdint>
+
+#include "harness/core/clock.h"
+
+namespace rpcfit::rpc {
+
+enum class CancelPhase : std::uint8_t { before_first, sent, orphaned, finished };
+
+class CallCancel {
+ public:
+  // A cancel posted at `now` with timeout `timeout_s` seconds (-1: infinite). Returns false when
+  // the call has finished or been orphaned (the caller then keeps the cancel pending on the
+  // thread, CS-IDLE-1).
+  bool post(Duration now, long timeout_s);
+  // The first request fragment leaves at `now`; returns whether it carries PFC_PENDING_CANCEL.
+  bool first_fragment(Duration now);
+  // co_cancel PDUs owed now; resets the count.
+  int take_forwards();
+  // When the call must be orphaned; nullopt while no finite timeout applies.
+  Deadline deadline() const { return deadline_; }
+  bool due(Duration now) const { return deadline_ && now >= *deadline_; }
+  void orphan();
+  void finish();
+
+  CancelPhase phase() const { return phase_; }
+  // Cancels the server has been told about: co_cancel PDUs sent, plus one for a first fragment
+  // that carried PFC_PENDING_CANCEL.
+  int forwarded() const { return forwarded_; }
+  bool told_server() const { return forwarded_ > 0 || carried_on_first_; }
+  int posted() const { return posted_; }
+  // Cancels posted after the first fragment and not yet sent as co_cancel.
+  int owed() const { return owed_; }
+  // The timeout of the latest cancel, for a cancel left pending on the thread (CS-RES-3).
+  long last_timeout() const { return last_timeout_; }
+  // CS-RES-3: the reply shows the server did not see every cancel.
+  bool server_missed(bool reply_pending_cancel, std::uint8_t reply_cancel_count) const;
+
+ private:
+  void arm(Duration start, long timeout_s);
+
+  CancelPhase phase_ = CancelPhase::before_first;
+  int posted_ = 0;
+  int owed_ = 0;
+  int forwarded_ = 0;
+  bool carried_on_first_ = false;
+  long last_timeout_ = -1;
+  Deadline deadline_;
+};
+
+}  // namespace rpcfit::rpc

@@ -1,0 +1,73 @@
+// Client bindings: RpcBindingFromStringBinding, and synchronous calls that raise RpcException on
+// failure as a MIDL stub does. A binding owns one association: a pool of connections to the
+// server, each bound to one interface, reused across calls and replaced after a failure. A call
+// holds one connection for its duration, so concurrent calls on one binding use several.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "drivers/runtime/rpc.h"
+#include "drivers/runtime/runtime.h"
+#include "drivers/runtime/string_binding.h"
+#include "harness/core/bytes.h"
+#include "harness/core/result.h"
+#include "harness/wire/pdu.h"
+
+namespace rpcfit::rpc {
+
+struct BindingOptions {
+  // Connect plus bind must finish within this (scenario time); otherwise the call raises
+  // RPC_S_SERVER_UNAVAILABLE. Cancel timeouts start when the first request fragment is sent
+  // (CS-PEND-1), so this is what bounds a server that never answers the bind.
+  Duration setup_timeout = seconds(30);
+  // Offered as max_xmit_frag and max_recv_frag in bind.
+  std::uint16_t max_frag = 5840;
+  // Idle connections kept for reuse.
+  std::size_t max_idle = 16;
+};
+
+struct ClientConnection;
+
+class Binding : public BindingHandle {
+ public:
+  // RpcBindingFromStringBinding. RPC_S_PROTSEQ_NOT_SUPPORTED or RPC_S_INVALID_BINDING; a binding
+  // with no endpoint is RPC_S_INVALID_BINDING too (this runtime has no endpoint mapper).
+  static Result<std::shared_ptr<Binding>, RpcStatus> from_string(Runtime& runtime,
+                                                                 std::string_view text,
+                                                                 BindingOptions options = {});
+  ~Binding() override;
+
+  // One synchronous call of `opnum` on interface `iface` with NDR-encoded `input`; returns the
+  // response stub bytes or raises RpcException.
+  Bytes call(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input);
+
+  const StringBinding& string_binding() const { return target_; }
+  Runtime& runtime() const { return runtime_; }
+  // Connections idle in the association now.
+  std::size_t idle_connections() const;
+  // Connections opened so far (a rebuilt association opens new ones).
+  std::size_t connections_opened() const;
+
+ private:
+  Binding(Runtime& runtime, StringBinding target, BindingOptions options);
+  std::unique_ptr<ClientConnection> acquire(const wire::SyntaxId& iface);
+  std::unique_ptr<ClientConnection> open_connection(const wire::SyntaxId& iface);
+  void release(std::unique_ptr<ClientConnection> connection);
+  std::uint32_t next_call_id();
+
+  Runtime& runtime_;
+  StringBinding target_;
+  BindingOptions options_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<ClientConnection>> idle_;
+  std::uint32_t assoc_group_id_ = 0;
+  std::uint32_t next_call_id_ = 1;
+  std::size_t opened_ = 0;
+
+  friend class ClientCall;
+};
+
+}  // namespace rpcfit::rpc

@@ -1,0 +1,228 @@
+// Binding::call: one synchronous call on one connection, with the cancel behaviour of spec
+// section 4. Only the calling thread touches the connection; cancelling threads post to the
+// call's CallCancel and wake this thread, which puts co_cancel and orphaned on the wire itself.
+#include <optional>
+
+#include "drivers/runtime/call_control.h"
+#include "drivers/runtime/client.h"
+#include "drivers/runtime/client_connection.h"
+#include "harness/wire/codec.h"
+#include "harness/wire/fragment.h"
+
+namespace rpcfit::rpc {
+
+class ClientCall {
+ public:
+  ClientCall(Binding& binding, CallControl& control) : binding_(binding), control_(control) {}
+
+  // Returns the result stub, or raises. Sets leave_pending when a cancel must stay pending on the
+  // thread (CS-RES-3).
+  Bytes run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input, bool& leave_pending);
+
+ private:
+  wire::CoPdu header_only(wire::PType type, std::uint8_t flags) const;
+  void send_request(std::uint16_t opnum, ByteView input);
+  // The result when the PDU completes the call; nullopt to keep waiting.
+  std::optional<Bytes> on_pdu(const Bytes& bytes, bool& leave_pending);
+  [[noreturn]] void orphan();
+  [[noreturn]] void connection_failed(const IoResult& result);
+  [[noreturn]] void protocol_error(const std::string& detail);
+  void drop_connection();
+  Clock& clock() const { return binding_.runtime().clock(); }
+
+  Binding& binding_;
+  CallControl& control_;
+  std::unique_ptr<ClientConnection> conn_;
+  std::uint32_t call_id_ = 0;
+  std::size_t written_at_start_ = 0;  // a reused connection has carried earlier calls
+  wire::CoCallReassembler reassembler_;
+};
+
+wire::CoPdu ClientCall::header_only(wire::PType type, std::uint8_t flags) const {
+  wire::CoPdu pdu;
+  pdu.type = type;
+  pdu.flags = flags;
+  pdu.call_id = call_id_;
+  pdu.body = wire::CoOpaque{};
+  return pdu;
+}
+
+void ClientCall::send_request(std::uint16_t opnum, ByteView input) {
+  wire::CoPdu whole;
+  whole.type = wire::PType::request;
+  whole.flags = wire::pfc::kFirstFrag | wire::pfc::kLastFrag;
+  whole.call_id = call_id_;
+  wire::CoRequest request;
+  request.context_id = conn_->context_id;
+  request.opnum = opnum;
+  request.stub.assign(input.begin(), input.end());
+  whole.body = std::move(request);
+  auto fragments = wire::fragment_co(whole, conn_->max_xmit);
+  if (!fragments) protocol_error(fragments.error().to_string());
+  bool pending = false;
+  {
+    std::lock_guard lock(control_.mu);
+    pending = control_.cancel.first_fragment(clock().now());
+  }
+  if (pending) fragments->front().flags |= wire::pfc::kPendingCancel;  // CS-PEND-1
+  for (const auto& fragment : *fragments) conn_->io->queue(wire::encode(fragment));
+}
+
+Bytes ClientCall::run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input,
+                      bool& leave_pending) {
+  conn_ = binding_.acquire(iface);
+  call_id_ = binding_.next_call_id();
+  written_at_start_ = conn_->io->bytes_written();
+  send_request(opnum, input);
+  for (;;) {
+    int forwards = 0;
+    bool due = false;
+    Deadline deadline;
+    {
+      std::lock_guard lock(control_.mu);
+      forwards = control_.cancel.take_forwards();
+      due = control_.cancel.due(clock().now());
+      deadline = control_.cancel.deadline();
+    }
+    for (int i = 0; i < forwards; ++i) {  // CS-FWD-1
+      conn_->io->queue(wire::encode(
+          header_only(wire::PType::co_cancel, wire::pfc::kLastFrag | wire::pfc::kPendingCancel)));
+    }
+    if (due) orphan();  // CS-TMO-2, CS-TMO-3
+
+    auto sent = conn_->io->flush(deadline, &control_.waker);
+    if (sent.status == IoStatus::ok) {
+      Bytes pdu;
+      sent = conn_->io->receive(pdu, deadline, &control_.waker);
+      if (sent.ok()) {
+        if (auto result = on_pdu(pdu, leave_pending)) return std::move(*result);
+        continue;
+      }
+    }
+    switch (sent.status) {
+      case IoStatus::ok:
+      case IoStatus::timed_out:  // the loop head sees the deadline
+        break;
+      case IoStatus::woken:
+        control_.waker.consume();
+        break;
+      case IoStatus::closed:
+      case IoStatus::failed:
+        connection_failed(sent);
+    }
+  }
+}
+
+std::optional<Bytes> ClientCall::on_pdu(const Bytes& bytes, bool& leave_pending) {
+  auto decoded = wire::decode_co(bytes);
+  if (!decoded) protocol_error(decoded.error().to_string());
+  if (decoded->call_id != call_id_) return std::nullopt;  // a stray reply to an earlier call
+  switch (decoded->type) {
+    case wire::PType::response: {
+      auto whole = reassembler_.add(*decoded);
+      if (!whole) protocol_error(whole.error().to_string());
+      if (!whole->has_value()) return std::nullopt;
+      auto& response = std::get<wire::CoResponse>((*whole)->body);
+      {
+        std::lock_guard lock(control_.mu);
+        // CS-RES-2 with CS-RES-3: results are returned; a cancel the server did not see (or one
+        // posted too late to be sent) stays pending on the thread.
+        leave_pending = control_.cancel.server_missed(
+                            ((*whole)->flags & wire::pfc::kPendingCancel) != 0,
+                            response.cancel_count) ||
+                        control_.cancel.owed() > 0;
+      }
+      binding_.release(std::move(conn_));
+      return std::move(response.stub);
+    }
+    case wire::PType::fault: {
+      auto status = status_from_fault(std::get<wire::CoFault>(decoded->body).status);
+      binding_.release(std::move(conn_));
+      throw RpcException(status, "fault from server");  // CS-RES-1, CS-SRV-7
+    }
+    case wire::PType::shutdown:
+      return std::nullopt;  // the server asks us to close when idle; this call goes on
+    case wire::PType::request:
+    case wire::PType::ping:
+    case wire::PType::working:
+    case wire::PType::nocall:
+    case wire::PType::reject:
+    case wire::PType::ack:
+    case wire::PType::cl_cancel:
+    case wire::PType::fack:
+    case wire::PType::cancel_ack:
+    case wire::PType::bind:
+    case wire::PType::bind_ack:
+    case wire::PType::bind_nak:
+    case wire::PType::alter_context:
+    case wire::PType::alter_context_resp:
+    case wire::PType::auth3:
+    case wire::PType::co_cancel:
+    case wire::PType::orphaned:
+    case wire::PType::rts:
+      break;
+  }
+  protocol_error("unexpected " + wire::ptype_name(static_cast<std::uint8_t>(decoded->type)) +
+                 " during a call");
+}
+
+void ClientCall::drop_connection() {
+  if (conn_) conn_->io->close();
+  conn_.reset();
+}
+
+void ClientCall::orphan() {
+  {
+    std::lock_guard lock(control_.mu);
+    control_.cancel.orphan();
+  }
+  conn_->io->queue(
+      wire::encode(header_only(wire::PType::orphaned, wire::pfc::kFirstFrag | wire::pfc::kLastFrag)));
+  // Best effort and without waiting: a server that stopped reading must not hold the caller
+  // past its timeout (CS-NEV-1).
+  conn_->io->flush(clock().now(), nullptr);
+  drop_connection();
+  throw RpcException(status::kCallCancelled, "cancel timeout expired; call orphaned");
+}
+
+void ClientCall::connection_failed(const IoResult& result) {
+  bool told = false;
+  {
+    std::lock_guard lock(control_.mu);
+    told = control_.cancel.told_server();
+  }
+  auto written = conn_->io->bytes_written() - written_at_start_;
+  drop_connection();
+  if (told) throw RpcException(status::kCallCancelled, "connection lost after cancel");  // CS-CONN-2
+  auto detail = result.status == IoStatus::closed ? std::string("connection closed by server")
+                                                  : result.detail;
+  // CS-CONN-1: DNE only where not one byte of the request left.
+  throw RpcException(written == 0 ? status::kCallFailedDne : status::kCallFailed, detail);
+}
+
+void ClientCall::protocol_error(const std::string& detail) {
+  bool told = false;
+  {
+    std::lock_guard lock(control_.mu);
+    told = control_.cancel.told_server();
+  }
+  drop_connection();
+  if (told) throw RpcException(status::kCallCancelled, "connection lost after cancel: " + detail);
+  throw RpcException(status::kProtocolError, detail);
+}
+
+Bytes Binding::call(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input) {
+  auto control = runtime_.begin_call(target_.protseq);
+  bool leave_pending = false;
+  try {
+    ClientCall call(*this, *control);
+    auto result = call.run(iface, opnum, input, leave_pending);
+    runtime_.end_call(control, leave_pending);
+    return result;
+  } catch (...) {
+    runtime_.end_call(control, false);
+    throw;
+  }
+}
+
+}  // namespace rpcfit::rpc

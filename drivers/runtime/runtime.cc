@@ -1,0 +1,144 @@
+#include "drivers/runtime/runtime.h"
+
+#include <atomic>
+
+#include "drivers/runtime/call_control.h"
+
+namespace rpcfit::rpc {
+
+struct Runtime::ClientThread {
+  std::mutex mu;
+  long cancel_timeout = kCancelInfiniteTimeout;  // RpcMgmtSetCancelTimeout
+  bool pending = false;                          // a cancel posted while idle (CS-IDLE-1)
+  long pending_timeout = kCancelInfiniteTimeout;
+  std::shared_ptr<CallControl> call;  // the synchronous call in progress
+};
+
+namespace {
+
+// Thread ids are process-wide, as on Windows; each runtime keeps the threads that used it.
+std::atomic<ThreadId> g_next_thread_id{1};
+
+ThreadId this_thread_id() {
+  thread_local ThreadId id = g_next_thread_id.fetch_add(1);
+  return id;
+}
+
+}  // namespace
+
+Runtime::Runtime(RuntimeOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &default_clock()) {}
+
+Runtime::~Runtime() = default;
+
+std::shared_ptr<Runtime::ClientThread> Runtime::current_thread() {
+  std::lock_guard lock(mu_);
+  auto& slot = threads_[this_thread_id()];
+  if (!slot) slot = std::make_shared<ClientThread>();
+  return slot;
+}
+
+ThreadId Runtime::GetCurrentThreadId() {
+  current_thread();
+  return this_thread_id();
+}
+
+ThreadHandle Runtime::OpenThread(std::uint32_t access, ThreadId thread_id) {
+  std::lock_guard lock(mu_);
+  if (threads_.count(thread_id) == 0) return 0;
+  ThreadHandle handle = next_handle_++;
+  handles_.emplace(handle, HandleEntry{thread_id, access});
+  return handle;
+}
+
+bool Runtime::CloseHandle(ThreadHandle handle) {
+  std::lock_guard lock(mu_);
+  return handles_.erase(handle) == 1;
+}
+
+std::shared_ptr<Runtime::ClientThread> Runtime::thread_of(ThreadHandle handle,
+                                                          std::uint32_t& access) {
+  std::lock_guard lock(mu_);
+  auto h = handles_.find(handle);
+  if (h == handles_.end()) return nullptr;
+  auto t = threads_.find(h->second.thread);
+  if (t == threads_.end()) return nullptr;
+  access = h->second.access;
+  return t->second;
+}
+
+RpcStatus Runtime::RpcCancelThreadEx(ThreadHandle thread, long timeout) {
+  std::uint32_t access = 0;
+  auto target = thread_of(thread, access);
+  if (!target) return status::kInvalidArg;                                      // CS-ARG-1
+  if ((access & access::kThreadSetContext) == 0) return status::kAccessDenied;  // CS-ACC-1
+  if (options_.legacy_platform) return status::kCannotSupport;                  // CS-PLT-1
+  if (timeout < kCancelInfiniteTimeout) return status::kInvalidTimeout;         // CS-TMO-0
+
+  std::lock_guard thread_lock(target->mu);
+  if (auto call = target->call) {
+    if (call->protseq == transport::Protseq::ncacn_np && timeout == kCancelInfiniteTimeout) {
+      return status::kInvalidTimeout;  // CS-NP-1
+    }
+    if (!transport::cancel_capable(call->protseq)) return status::kCannotSupport;  // CS-PS-1
+    std::lock_guard call_lock(call->mu);
+    if (call->cancel.post(clock_->now(), timeout)) {
+      call->waker.wake();
+      return status::kOk;  // CS-OK-1, CS-RET-1
+    }
+  }
+  // No call in progress, or it is ending: the cancel waits for the thread's next call.
+  target->pending = true;
+  target->pending_timeout = timeout;
+  return status::kOk;
+}
+
+RpcStatus Runtime::RpcCancelThread(ThreadHandle thread) {
+  std::uint32_t access = 0;
+  auto target = thread_of(thread, access);
+  if (!target) return status::kInvalidArg;
+  long timeout = kCancelInfiniteTimeout;
+  {
+    std::lock_guard lock(target->mu);
+    timeout = target->cancel_timeout;
+  }
+  return RpcCancelThreadEx(thread, timeout);
+}
+
+RpcStatus Runtime::RpcMgmtSetCancelTimeout(long timeout) {
+  if (options_.legacy_platform) return status::kCannotSupport;
+  if (timeout < kCancelInfiniteTimeout) return status::kInvalidTimeout;
+  auto self = current_thread();
+  std::lock_guard lock(self->mu);
+  self->cancel_timeout = timeout;
+  return status::kOk;
+}
+
+std::shared_ptr<CallControl> Runtime::begin_call(transport::Protseq protseq) {
+  auto self = current_thread();
+  auto call = std::make_shared<CallControl>(protseq);
+  std::lock_guard lock(self->mu);
+  // A pending cancel applies only where a cancel could have been posted (CS-PS-1).
+  if (self->pending && transport::cancel_capable(protseq)) {
+    std::lock_guard call_lock(call->mu);
+    call->cancel.post(clock_->now(), self->pending_timeout);
+    self->pending = false;
+  }
+  self->call = call;
+  return call;
+}
+
+void Runtime::end_call(const std::shared_ptr<CallControl>& call, bool leave_cancel_pending) {
+  auto self = current_thread();
+  std::lock_guard lock(self->mu);
+  if (self->call == call) self->call.reset();
+  std::lock_guard call_lock(call->mu);
+  call->cancel.finish();
+  if (leave_cancel_pending) {
+    self->pending = true;
+    self->pending_timeout = call->cancel.last_timeout();
+  }
+}
+
+}  // namespace rpcfit::rpc

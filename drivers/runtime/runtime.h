@@ -1,0 +1,83 @@
+// The runtime: its options (clock, capture sink, run directory, platform profile), the client
+// threads it knows, and the Win32 client-side cancel API (spec sections 1-3).
+//
+// Win32 names are kept so code reads as it would against rpcrt4: OpenThread, CloseHandle,
+// RpcCancelThreadEx, RpcCancelThread, RpcMgmtSetCancelTimeout. Server-side calls (RpcTestCancel,
+// RpcServerTestCancel) are in server.h.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "drivers/runtime/call_cancel.h"
+#include "drivers/runtime/rpc.h"
+#include "drivers/transport/protseq.h"
+#include "harness/core/clock.h"
+#include "harness/seams/capture_sink.h"
+
+namespace rpcfit::rpc {
+
+struct RuntimeOptions {
+  Clock* clock = nullptr;            // default: the real clock at scale 1
+  CaptureSink* capture = nullptr;    // every PDU this runtime's endpoints send or receive
+  std::filesystem::path run_dir;     // Unix sockets; empty: transport::default_run_dir()
+  bool legacy_platform = false;      // the MS-DOS / Windows 3.x client profile (CS-PLT-1)
+};
+
+// The synchronous call in progress on a client thread, shared with cancelling threads.
+struct CallControl;
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions options = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  Clock& clock() const { return *clock_; }
+  const RuntimeOptions& options() const { return options_; }
+
+  // The calling thread's id, registering the thread with this runtime.
+  ThreadId GetCurrentThreadId();
+  // A handle to a registered thread with `access` rights; 0 when `thread_id` names no thread of
+  // this runtime.
+  ThreadHandle OpenThread(std::uint32_t access, ThreadId thread_id);
+  // Closes a handle; false for a null, unknown or already closed one.
+  bool CloseHandle(ThreadHandle handle);
+
+  // Spec section 2: the checks in order CS-ARG-1, CS-ACC-1, CS-PLT-1, CS-TMO-0, CS-NP-1, CS-PS-1;
+  // otherwise posts the cancel (CS-OK-1) and returns at once (CS-RET-1).
+  RpcStatus RpcCancelThreadEx(ThreadHandle thread, long timeout);
+  // CS-MGMT-2: as RpcCancelThreadEx with the target thread's own cancel timeout.
+  RpcStatus RpcCancelThread(ThreadHandle thread);
+  // CS-MGMT-1: sets the calling thread's cancel timeout.
+  RpcStatus RpcMgmtSetCancelTimeout(long timeout);
+
+  // ---- for the client call path ----
+  // Attaches a new call on `protseq` to the calling thread and hands it any cancel left pending
+  // on the thread (CS-IDLE-1, CS-PEND-1).
+  std::shared_ptr<CallControl> begin_call(transport::Protseq protseq);
+  // Detaches the call; a cancel the server missed (CS-RES-3) stays pending on the thread.
+  void end_call(const std::shared_ptr<CallControl>& call, bool leave_cancel_pending);
+
+ private:
+  struct ClientThread;
+  std::shared_ptr<ClientThread> current_thread();
+  std::shared_ptr<ClientThread> thread_of(ThreadHandle handle, std::uint32_t& access);
+
+  RuntimeOptions options_;
+  Clock* clock_;
+  std::mutex mu_;
+  std::map<ThreadId, std::shared_ptr<ClientThread>> threads_;
+  struct HandleEntry {
+    ThreadId thread;
+    std::uint32_t access;
+  };
+  std::map<ThreadHandle, HandleEntry> handles_;
+  ThreadHandle next_handle_ = 1;
+};
+
+}  // namespace rpcfit::rpc

@@ -1,0 +1,210 @@
+#include "drivers/runtime/runtime_test_util.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "harness/wire/codec.h"
+
+namespace rpcfit::rpc::testing {
+
+void MemoryCapture::connection_opened(Timestamp, const Endpoint& client, const Endpoint&) {
+  std::lock_guard lock(mu_);
+  client_endpoints_.push_back(client);
+  ++opened_;
+  cv_.notify_all();
+}
+
+void MemoryCapture::pdu(const CapturedPdu& pdu) {
+  SeenPdu seen;
+  seen.at = pdu.time - clock_.wall(Duration{0});
+  seen.bytes = pdu.bytes;
+  seen.type = "?";
+  seen.flags = 0;
+  seen.call_id = 0;
+  if (auto decoded = wire::decode_co(pdu.bytes)) {
+    seen.type = wire::ptype_name(static_cast<std::uint8_t>(decoded->type));
+    seen.flags = decoded->flags;
+    seen.call_id = decoded->call_id;
+  }
+  std::lock_guard lock(mu_);
+  seen.outbound = false;
+  for (const auto& client : client_endpoints_) {
+    if (client == pdu.src) seen.outbound = true;
+  }
+  pdus_.push_back(std::move(seen));
+  cv_.notify_all();
+}
+
+void MemoryCapture::connection_closed(Timestamp, const Endpoint&, const Endpoint&) {
+  std::lock_guard lock(mu_);
+  ++closed_;
+  cv_.notify_all();
+}
+
+std::vector<SeenPdu> MemoryCapture::pdus() const {
+  std::lock_guard lock(mu_);
+  return pdus_;
+}
+
+std::vector<std::string> MemoryCapture::sequence() const {
+  std::vector<std::string> out;
+  for (const auto& p : pdus()) out.push_back((p.outbound ? "out " : "in ") + p.type);
+  return out;
+}
+
+std::size_t MemoryCapture::count(const std::string& type) const {
+  std::size_t n = 0;
+  for (const auto& p : pdus()) n += p.type == type ? 1u : 0u;
+  return n;
+}
+
+bool MemoryCapture::wait_until(
+    const std::function<bool(const std::vector<SeenPdu>&)>& pred) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, kPatience, [&] { return pred(pdus_); });
+}
+
+int MemoryCapture::opened() const {
+  std::lock_guard lock(mu_);
+  return opened_;
+}
+
+int MemoryCapture::closed() const {
+  std::lock_guard lock(mu_);
+  return closed_;
+}
+
+std::function<void(const ServerEvent&)> EventLog::observer() {
+  return [this](const ServerEvent& event) {
+    std::lock_guard lock(mu_);
+    events_.push_back(event);
+    cv_.notify_all();
+  };
+}
+
+bool EventLog::wait_for(ServerEventKind kind, int n) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, kPatience, [&] {
+    int seen = 0;
+    for (const auto& e : events_) seen += e.kind == kind ? 1 : 0;
+    return seen >= n;
+  });
+}
+
+int EventLog::count(ServerEventKind kind) const {
+  std::lock_guard lock(mu_);
+  int seen = 0;
+  for (const auto& e : events_) seen += e.kind == kind ? 1 : 0;
+  return seen;
+}
+
+std::optional<ServerEvent> EventLog::first(ServerEventKind kind) const {
+  std::lock_guard lock(mu_);
+  for (const auto& e : events_) {
+    if (e.kind == kind) return e;
+  }
+  return std::nullopt;
+}
+
+CallThread::CallThread(Runtime& runtime, std::shared_ptr<Binding> binding, std::uint16_t opnum,
+                       Bytes input, std::function<void()> before_call) {
+  std::promise<ThreadId> id;
+  auto id_future = id.get_future();
+  std::promise<Outcome> outcome;
+  outcome_ = outcome.get_future();
+  thread_ = std::thread([&runtime, binding, opnum, input = std::move(input),
+                         before = std::move(before_call), id = std::move(id),
+                         outcome = std::move(outcome)]() mutable {
+    id.set_value(runtime.GetCurrentThreadId());
+    if (before) before();
+    Outcome result;
+    try {
+      result.output = binding->call(test_interface_id(), opnum, input);
+      result.returned = true;
+    } catch (const RpcException& e) {
+      result.raised = e.status();
+      result.what = e.what();
+    }
+    result.ended = runtime.clock().now();
+    outcome.set_value(std::move(result));
+  });
+  id_ = id_future.get();
+}
+
+CallThread::~CallThread() {
+  if (thread_.joinable()) thread_.join();
+}
+
+Outcome CallThread::finish() {
+  if (outcome_.wait_for(kPatience) != std::future_status::ready) {
+    ADD_FAILURE() << "the call did not end within " << kPatience.count() << " s";
+    std::abort();  // a hung call cannot be joined; fail loudly rather than hang the suite
+  }
+  thread_.join();
+  return outcome_.get();
+}
+
+std::string make_run_dir() {
+  std::string tmpl = "/tmp/rpcfit-test-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+  return tmpl;
+}
+
+void remove_run_dir(const std::string& dir) {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+Pair::Pair(transport::Protseq protseq, double scale, RuntimeOptions client_extra)
+    : clock(scale), capture(clock), run_dir(make_run_dir()) {
+  RuntimeOptions client_options = client_extra;
+  client_options.clock = &clock;
+  client_options.capture = &capture;
+  client_options.run_dir = run_dir;
+  client = std::make_unique<Runtime>(client_options);
+  RuntimeOptions server_options;
+  server_options.clock = &clock;
+  server_options.run_dir = run_dir;
+  server_runtime = std::make_unique<Runtime>(server_options);
+  ServerOptions options;
+  options.observer = events.observer();
+  server = std::make_unique<Server>(*server_runtime, options);
+  server->register_interface(test_interface());
+  auto listening = server->listen(protseq);
+  if (!listening) {
+    ADD_FAILURE() << "listen: " << listening.error();
+    return;
+  }
+  endpoint = *listening;
+  switch (protseq) {
+    case transport::Protseq::ncacn_ip_tcp:
+    case transport::Protseq::ncacn_http:
+      string_binding = std::string(transport::protseq_name(protseq)) + ":127.0.0.1[" + endpoint + "]";
+      break;
+    case transport::Protseq::ncacn_np:
+    case transport::Protseq::ncalrpc:
+      string_binding = std::string(transport::protseq_name(protseq)) + ":[" + endpoint + "]";
+      break;
+  }
+  auto made = Binding::from_string(*client, string_binding);
+  if (!made) {
+    ADD_FAILURE() << "binding " << string_binding << ": " << status_text(made.error());
+    return;
+  }
+  binding = *made;
+}
+
+Pair::~Pair() {
+  binding.reset();
+  server->stop(seconds(5));
+  remove_run_dir(run_dir);
+}
+
+RpcStatus Pair::cancel(ThreadId target, long timeout, std::uint32_t access) {
+  auto handle = client->OpenThread(access, target);
+  auto result = client->RpcCancelThreadEx(handle, timeout);
+  client->CloseHandle(handle);
+  return result;
+}
+
+}  // namespace rpcfit::rpc::testing

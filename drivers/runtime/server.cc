@@ -1,0 +1,180 @@
+#include "drivers/runtime/server.h"
+
+#include <algorithm>
+
+#include "drivers/runtime/server_connection.h"
+#include "drivers/transport/transport.h"
+
+namespace rpcfit::rpc {
+
+std::string_view server_event_name(ServerEventKind kind) {
+  switch (kind) {
+    case ServerEventKind::call_started:
+      return "call_started";
+    case ServerEventKind::cancel_arrived:
+      return "cancel_arrived";
+    case ServerEventKind::orphaned_arrived:
+      return "orphaned_arrived";
+    case ServerEventKind::call_finished:
+      return "call_finished";
+    case ServerEventKind::response_sent:
+      return "response_sent";
+    case ServerEventKind::fault_sent:
+      return "fault_sent";
+    case ServerEventKind::result_discarded:
+      return "result_discarded";
+  }
+  return "?";
+}
+
+void Server::Core::emit(ServerEventKind kind, std::uint32_t call_id, std::uint16_t opnum,
+                        std::uint32_t fault_status) const {
+  if (!options.observer) return;
+  options.observer(ServerEvent{kind, clock().now(), call_id, opnum, fault_status});
+}
+
+std::shared_ptr<const InterfaceRegistration> Server::Core::find_interface(
+    const wire::SyntaxId& id) const {
+  auto major = id.version & 0xFFFFu;
+  auto minor = id.version >> 16;
+  std::lock_guard lock(mu);
+  for (const auto& registration : interfaces) {
+    const auto& have = registration->id;
+    if (have.uuid == id.uuid && (have.version & 0xFFFFu) == major && (have.version >> 16) >= minor) {
+      return registration;
+    }
+  }
+  return nullptr;
+}
+
+std::uint32_t Server::Core::new_group_id() {
+  std::lock_guard lock(mu);
+  return next_group_id++;
+}
+
+void Server::Core::reap_finished() {
+  for (auto it = connections.begin(); it != connections.end();) {
+    if (*it->done) {
+      it->thread.join();
+      it = connections.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Server::Core::start_connection(std::unique_ptr<StreamConnection> io,
+                                    transport::Protseq protseq, const std::string& endpoint) {
+  std::lock_guard lock(mu);
+  reap_finished();
+  if (stopping) {
+    io->close();
+    return;
+  }
+  auto core = shared_from_this();  // the connection thread keeps the Core alive
+  auto connection = std::make_shared<ServerConnection>(core, std::move(io), protseq, endpoint);
+  connections.emplace_back();
+  auto& entry = connections.back();
+  entry.connection = connection;
+  entry.thread = std::thread([core, connection, done = entry.done] {
+    connection->run();
+    std::lock_guard done_lock(core->mu);
+    *done = true;
+    core->cv.notify_all();
+  });
+}
+
+void Server::Core::accept_loop(Listening& listening) {
+  auto endpoint = listening.listener->endpoint();
+  while (!stopping) {
+    IoResult result;
+    auto io = listening.listener->accept(std::nullopt, &stop_waker, result);
+    if (io) {
+      start_connection(std::move(io), listening.protseq, endpoint);
+      continue;
+    }
+    if (result.status == IoStatus::woken) break;
+    // A failed accept (descriptor limit, aborted handshake) is retried after a pause, so a
+    // persistent failure does not spin a CPU.
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, std::chrono::milliseconds(50), [this] { return stopping.load(); });
+  }
+}
+
+Server::Server(Runtime& runtime, ServerOptions options)
+    : core_(std::make_shared<Core>(runtime, std::move(options))) {}
+
+Server::~Server() { stop(seconds(5)); }
+
+void Server::register_interface(InterfaceRegistration registration) {
+  auto entry = std::make_shared<const InterfaceRegistration>(std::move(registration));
+  std::lock_guard lock(core_->mu);
+  auto& list = core_->interfaces;
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [&](const auto& r) { return r->id == entry->id; }),
+             list.end());
+  list.push_back(std::move(entry));
+}
+
+Result<std::string, std::string> Server::listen(transport::Protseq protseq,
+                                                const std::string& endpoint,
+                                                const std::string& host) {
+  if (core_->stopping) return unexpected(std::string("server is stopped"));
+  const auto& options = core_->runtime.options();
+  transport::TransportContext context{&core_->clock(), options.capture, options.run_dir,
+                                      core_->options.max_frag};
+  auto listener = transport::listen(protseq, host, endpoint, context);
+  if (!listener) return unexpected(listener.error());
+  auto listening = std::make_unique<Core::Listening>();
+  listening->listener = std::move(*listener);
+  listening->protseq = protseq;
+  auto name = listening->listener->endpoint();
+  auto* raw = listening.get();
+  std::lock_guard lock(core_->mu);
+  core_->listeners.push_back(std::move(listening));
+  raw->thread = std::thread([core = core_, raw] { core->accept_loop(*raw); });
+  return name;
+}
+
+std::size_t Server::stop(Duration bound) {
+  auto& core = *core_;
+  if (core.stopping.exchange(true)) return 0;
+  core.stop_waker.wake();
+  std::vector<std::unique_ptr<Core::Listening>> listeners;
+  {
+    std::lock_guard lock(core.mu);
+    listeners.swap(core.listeners);
+    core.cv.notify_all();
+  }
+  for (auto& listening : listeners) {
+    if (listening->thread.joinable()) listening->thread.join();
+    listening->listener->close();
+  }
+  std::unique_lock lock(core.mu);
+  for (auto& running : core.connections) running.connection->interrupt();
+  auto until = core.clock().to_steady(core.clock().now() + bound);
+  core.cv.wait_until(lock, until, [&] {
+    return std::all_of(core.connections.begin(), core.connections.end(),
+                       [](const auto& r) { return *r.done; });
+  });
+  std::size_t abandoned = 0;
+  for (auto& running : core.connections) {
+    if (*running.done) {
+      running.thread.join();
+    } else {
+      running.thread.detach();  // it holds the Core and its connection by shared_ptr
+      ++abandoned;
+    }
+  }
+  core.connections.clear();
+  return abandoned;
+}
+
+std::size_t Server::open_connections() const {
+  std::lock_guard lock(core_->mu);
+  return static_cast<std::size_t>(std::count_if(core_->connections.begin(),
+                                                core_->connections.end(),
+                                                [](const auto& r) { return !*r.done; }));
+}
+
+}  // namespace rpcfit::rpc

@@ -1,0 +1,149 @@
+// The server side: interfaces with manager routines by opnum, listening on protocol sequences,
+// the server half of cancellation (spec section 6), and a clean stop.
+//
+// Each connection has one thread, which reads PDUs and runs each call's manager routine itself.
+// While a routine runs, PDUs that arrive for the connection (co_cancel, orphaned) are read when
+// the routine asks: through RpcTestCancel / RpcServerTestCancel or the ServerCall waits. So a
+// null call costs no thread hand-off, and a routine that never asks still has its cancels counted
+// when it returns (CS-SRV-4).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "drivers/runtime/rpc.h"
+#include "drivers/runtime/runtime.h"
+#include "drivers/transport/protseq.h"
+#include "harness/core/bytes.h"
+#include "harness/core/result.h"
+#include "harness/wire/fragment.h"
+#include "harness/wire/pdu.h"
+
+namespace rpcfit::rpc {
+
+class ServerCall;
+class ServerConnection;
+
+// A manager routine: NDR-encoded input to output. It ends the call with a fault by raising
+// (RpcRaiseException): RPC_S_CALL_CANCELLED sends nca_s_fault_cancel, RPC_S_ACCESS_DENIED status 5;
+// any other exception sends nca_s_fault_unspec.
+using ManagerRoutine = std::function<Bytes(ServerCall& call, ByteView input)>;
+
+struct InterfaceRegistration {
+  wire::SyntaxId id;  // UUID and version (major in the low 16 bits, minor in the high 16)
+  std::map<std::uint16_t, ManagerRoutine> routines;
+};
+
+// What the server runtime saw and did, for observers (scenario expectations, tests).
+enum class ServerEventKind : std::uint8_t {
+  call_started,      // the manager routine was entered
+  cancel_arrived,    // a co_cancel or a first fragment with PFC_PENDING_CANCEL
+  orphaned_arrived,  // an orphaned PDU
+  call_finished,     // the manager routine returned or raised
+  response_sent,
+  fault_sent,
+  result_discarded,  // the call was orphaned or its connection lost: nothing is sent (CS-SRV-5)
+};
+struct ServerEvent {
+  ServerEventKind kind = ServerEventKind::call_started;
+  Duration at{};
+  std::uint32_t call_id = 0;
+  std::uint16_t opnum = 0;
+  std::uint32_t fault_status = 0;  // for fault_sent
+};
+std::string_view server_event_name(ServerEventKind kind);
+
+struct ServerOptions {
+  std::uint16_t max_frag = 5840;  // our max_recv_frag and upper bound on max_xmit_frag
+  wire::CallLimits limits;        // reassembled request size and calls in progress
+  // Called on the connection threads; must be thread-safe.
+  std::function<void(const ServerEvent&)> observer;
+};
+
+class Server {
+ public:
+  explicit Server(Runtime& runtime, ServerOptions options = {});
+  ~Server();  // stop(seconds(5))
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Adds or replaces an interface; allowed while listening.
+  void register_interface(InterfaceRegistration registration);
+
+  // Starts listening. endpoint "" or "0": any free port or a generated name. host: the address
+  // to bind for TCP-based sequences ("" = 127.0.0.1, loopback only). Returns the endpoint clients
+  // use (port number or pipe / endpoint name), or why it failed.
+  Result<std::string, std::string> listen(transport::Protseq protseq,
+                                          const std::string& endpoint = "",
+                                          const std::string& host = "");
+
+  // Stops listening, wakes every connection and every manager routine waiting through
+  // ServerCall, and waits up to `bound` (scenario time) for calls in flight to finish. Routines
+  // still running then are abandoned: they run on detached, their results discarded. Returns how
+  // many were abandoned. Idempotent.
+  std::size_t stop(Duration bound);
+
+  // Connections open now (for tests that count leaks).
+  std::size_t open_connections() const;
+
+  struct Core;
+
+ private:
+  std::shared_ptr<Core> core_;
+};
+
+// The binding handle of a call in progress on the server, handed to its manager routine. Valid
+// until the routine returns.
+class ServerCall : public BindingHandle {
+ public:
+  ServerCall(std::shared_ptr<ServerConnection> connection, std::uint32_t call_id,
+             std::uint16_t opnum, bool cancelled_on_arrival);
+  ~ServerCall() override;
+
+  // RpcTestCancel for this call (CS-SRV-1): RPC_S_OK once a cancel has arrived, else
+  // RPC_S_NOT_CANCELLED.
+  RpcStatus test_cancel();
+  // Waits up to `timeout` (scenario time) for a cancel; true when one arrived. Returns false early
+  // when the server stops.
+  bool wait_for_cancel(Duration timeout);
+  // Waits `d` regardless of cancels; false when cut short by the server stopping.
+  bool sleep_for(Duration d);
+  bool stopping() const;
+
+  std::uint32_t call_id() const { return call_id_; }
+  std::uint16_t opnum() const { return opnum_; }
+  transport::Protseq protseq() const;
+  Clock& clock() const;
+
+  // ---- used by the connection ----
+  struct State {
+    bool active = true;
+    bool cancelled = false;  // a cancel arrived (CS-SRV-1)
+    bool observed = false;   // the routine learned of it (CS-SRV-4)
+    bool orphaned = false;   // an orphaned PDU arrived or the connection was lost (CS-SRV-5)
+    int cancel_count = 0;    // co_cancel PDUs received
+  };
+  State snapshot() const;
+  void note_cancel(bool orphaned);
+  void note_connection_lost();
+  void end();
+
+ private:
+  std::shared_ptr<ServerConnection> connection_;
+  std::uint32_t call_id_;
+  std::uint16_t opnum_;
+  mutable std::mutex mu_;
+  State state_;
+};
+
+// RpcTestCancel (CS-SRV-1): for the calling manager routine's call; RPC_S_NO_CALL_ACTIVE outside
+// one.
+RpcStatus RpcTestCancel();
+// RpcServerTestCancel (CS-SRV-2): RPC_S_OK, RPC_S_CALL_IN_PROGRESS, RPC_S_NO_CALL_ACTIVE or
+// RPC_S_INVALID_BINDING; null means the calling routine's call.
+RpcStatus RpcServerTestCancel(BindingHandle* binding);
+
+}  // namespace rpcfit::rpc

@@ -1,0 +1,92 @@
+#include <thread>
+
+#include "drivers/runtime/server_connection.h"
+
+namespace rpcfit::rpc {
+
+ServerCall* current_server_call();  // server_connection.cc
+
+ServerCall::ServerCall(std::shared_ptr<ServerConnection> connection, std::uint32_t call_id,
+                       std::uint16_t opnum, bool cancelled_on_arrival)
+    : connection_(std::move(connection)), call_id_(call_id), opnum_(opnum) {
+  state_.cancelled = cancelled_on_arrival;
+}
+
+ServerCall::~ServerCall() = default;
+
+ServerCall::State ServerCall::snapshot() const {
+  std::lock_guard lock(mu_);
+  return state_;
+}
+
+void ServerCall::note_cancel(bool orphaned) {
+  std::lock_guard lock(mu_);
+  state_.cancelled = true;
+  if (orphaned) {
+    state_.orphaned = true;
+  } else {
+    ++state_.cancel_count;
+  }
+}
+
+void ServerCall::note_connection_lost() {
+  // Nobody waits for the result any more: the routine learns it as a cancel (decision, README).
+  std::lock_guard lock(mu_);
+  state_.cancelled = true;
+  state_.orphaned = true;
+}
+
+void ServerCall::end() {
+  std::lock_guard lock(mu_);
+  state_.active = false;
+}
+
+RpcStatus ServerCall::test_cancel() {
+  connection_->read_during_call(*this, std::nullopt);
+  std::lock_guard lock(mu_);
+  if (!state_.cancelled) return status::kNotCancelled;
+  state_.observed = true;
+  return status::kOk;
+}
+
+bool ServerCall::wait_for_cancel(Duration timeout) {
+  Deadline deadline = clock().now() + timeout;
+  connection_->read_during_call(*this, deadline);
+  std::lock_guard lock(mu_);
+  if (state_.cancelled) state_.observed = true;
+  return state_.cancelled;
+}
+
+bool ServerCall::sleep_for(Duration d) {
+  auto& core = connection_->core();
+  auto until = clock().to_steady(clock().now() + d);
+  std::unique_lock lock(core.mu);
+  return !core.cv.wait_until(lock, until, [&] { return core.stopping.load(); });
+}
+
+bool ServerCall::stopping() const { return connection_->core().stopping; }
+
+transport::Protseq ServerCall::protseq() const { return connection_->protseq(); }
+
+Clock& ServerCall::clock() const { return connection_->core().clock(); }
+
+RpcStatus RpcTestCancel() {
+  auto* call = current_server_call();
+  if (call == nullptr) return status::kNoCallActive;
+  return call->test_cancel();
+}
+
+RpcStatus RpcServerTestCancel(BindingHandle* binding) {
+  ServerCall* call = nullptr;
+  if (binding == nullptr) {
+    call = current_server_call();
+    if (call == nullptr) return status::kNoCallActive;
+  } else {
+    call = dynamic_cast<ServerCall*>(binding);
+    if (call == nullptr) return status::kInvalidBinding;
+  }
+  if (!call->snapshot().active) return status::kNoCallActive;
+  return call->test_cancel() == status::kOk ? status::kOk : status::kCallInProgress;
+}
+
+}  // namespace rpcfit::rpc

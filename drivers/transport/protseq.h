@@ -1,0 +1,19 @@
+// Protocol sequences the runtime speaks, their names and properties.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace rpcfit::transport {
+
+enum class Protseq : std::uint8_t { ncacn_ip_tcp, ncacn_np, ncalrpc, ncacn_http };
+
+std::string_view protseq_name(Protseq p);
+// nullopt for a name this runtime does not speak.
+std::optional<Protseq> parse_protseq(std::string_view name);
+// Whether RpcCancelThreadEx may cancel a call on it (spec section 1: ncacn_http and ncalrpc
+// cannot be cancelled).
+bool cancel_capable(Protseq p);
+
+}  // namespace rpcfit::transport

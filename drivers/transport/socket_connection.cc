@@ -1,0 +1,184 @@
+#include "drivers/transport/socket_connection.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace rpcfit::transport::internal {
+namespace {
+
+// One read's worth: a whole maximum-size fragment fits, so a large PDU needs few calls.
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+IoResult from_wait(const WaitResult& w) {
+  switch (w.outcome) {
+    case WaitOutcome::ready:
+      return {};
+    case WaitOutcome::woken:
+      return {IoStatus::woken, {}};
+    case WaitOutcome::timed_out:
+      return {IoStatus::timed_out, {}};
+    case WaitOutcome::failed:
+      return {IoStatus::failed, errno_text("poll", w.error)};
+  }
+  return {IoStatus::failed, "poll"};
+}
+
+}  // namespace
+
+SocketConnection::SocketConnection(Fd fd, const Clock& clock, CaptureSink* capture, Endpoint local,
+                                   Endpoint peer, Side side, std::size_t max_fragment)
+    : clock_(clock),
+      capture_(capture),
+      local_(local),
+      peer_(peer),
+      fd_(std::move(fd)),
+      raw_fd_(fd_.get()),
+      splitter_(wire::StreamLimits{max_fragment}) {
+  if (capture_) {
+    if (side == Side::client) {
+      capture_->connection_opened(clock_.wall_now(), local_, peer_);
+    } else {
+      capture_->connection_opened(clock_.wall_now(), peer_, local_);
+    }
+  }
+}
+
+SocketConnection::~SocketConnection() {
+  close();
+}
+
+void SocketConnection::queue(Bytes pdu) {
+  if (capture_) {
+    capture_->pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, local_, peer_, pdu});
+  }
+  send_queue_.push_back(std::move(pdu));
+}
+
+IoResult SocketConnection::fail_send(int err) const {
+  if (interrupted_.load()) return {IoStatus::failed, "connection interrupted"};
+  if (err == EPIPE || err == ECONNRESET) return {IoStatus::failed, "connection reset"};
+  return {IoStatus::failed, errno_text("send", err)};
+}
+
+IoResult SocketConnection::flush(const Deadline& deadline, const Waker* waker) {
+  while (!send_queue_.empty()) {
+    if (closed_.load()) return {IoStatus::failed, "connection is closed"};
+    const Bytes& front = send_queue_.front();
+    if (send_offset_ >= front.size()) {
+      send_queue_.pop_front();
+      send_offset_ = 0;
+      continue;
+    }
+    const ssize_t n = ::send(raw_fd_, front.data() + send_offset_, front.size() - send_offset_,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      send_offset_ += static_cast<std::size_t>(n);
+      bytes_written_.fetch_add(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return fail_send(errno);
+    IoResult waited = from_wait(wait_fd(raw_fd_, POLLOUT, waker, clock_, deadline));
+    if (!waited.ok()) return waited;
+  }
+  return {};
+}
+
+void SocketConnection::tee_closed(const Endpoint& closer, const Endpoint& other) {
+  if (close_teed_.exchange(true)) return;
+  if (capture_) capture_->connection_closed(clock_.wall_now(), closer, other);
+}
+
+std::optional<IoResult> SocketConnection::take_frame(Bytes& pdu) {
+  if (!recv_error_.empty()) return IoResult{IoStatus::failed, recv_error_};
+  if (auto next = splitter_.next()) {
+    if (!next->ok()) {
+      recv_error_ = next->error().to_string();
+      return IoResult{IoStatus::failed, recv_error_};
+    }
+    pdu = std::move(next->value().bytes);
+    if (capture_) {
+      capture_->pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, peer_, local_, pdu});
+    }
+    return IoResult{};
+  }
+  if (!eof_) return std::nullopt;
+  // Our own shutdown also reads as end of stream; the peer did not close, so nothing is teed and
+  // close() records who ended the connection.
+  if (interrupted_.load()) {
+    recv_error_ = "connection interrupted";
+    return IoResult{IoStatus::failed, recv_error_};
+  }
+  tee_closed(peer_, local_);
+  if (splitter_.buffered() > 0) {
+    recv_error_ = "connection closed inside a PDU (" + std::to_string(splitter_.buffered()) +
+                  " bytes of it received)";
+    return IoResult{IoStatus::failed, recv_error_};
+  }
+  return IoResult{IoStatus::closed, {}};
+}
+
+void SocketConnection::read_some() {
+  if (eof_ || !recv_error_.empty()) return;
+  if (recv_buffer_.empty()) recv_buffer_.resize(kReadChunk);
+  for (;;) {
+    const ssize_t n = ::recv(raw_fd_, recv_buffer_.data(), recv_buffer_.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      splitter_.feed(ByteView(recv_buffer_.data(), static_cast<std::size_t>(n)));
+      return;
+    }
+    if (n == 0) {
+      eof_ = true;
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) return;
+    if (interrupted_.load()) {
+      recv_error_ = "connection interrupted";
+    } else if (errno == ECONNRESET) {
+      recv_error_ = "connection reset";
+    } else {
+      recv_error_ = errno_text("recv", errno);
+    }
+    return;
+  }
+}
+
+IoResult SocketConnection::receive(Bytes& pdu, const Deadline& deadline, const Waker* waker) {
+  for (;;) {
+    if (auto done = take_frame(pdu)) return *done;
+    if (closed_.load()) return {IoStatus::failed, "connection is closed"};
+    IoResult waited = from_wait(wait_fd(raw_fd_, POLLIN, waker, clock_, deadline));
+    if (!waited.ok()) return waited;
+    read_some();
+  }
+}
+
+IoResult SocketConnection::try_receive(Bytes& pdu) {
+  if (auto done = take_frame(pdu)) return *done;
+  if (closed_.load()) return {IoStatus::failed, "connection is closed"};
+  read_some();
+  if (auto done = take_frame(pdu)) return *done;
+  return {IoStatus::timed_out, {}};
+}
+
+void SocketConnection::interrupt() {
+  std::lock_guard lock(fd_mu_);
+  if (!fd_.valid()) return;
+  interrupted_.store(true);
+  ::shutdown(fd_.get(), SHUT_RDWR);
+}
+
+void SocketConnection::close() {
+  {
+    std::lock_guard lock(fd_mu_);
+    if (!fd_.valid()) return;
+    closed_.store(true);
+    fd_.reset();
+  }
+  tee_closed(local_, peer_);
+}
+
+}  // namespace rpcfit::transport::internal
