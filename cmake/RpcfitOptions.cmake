@@ -44,7 +44,7 @@ function(rpcfit_test)
   target_compile_definitions(${T_NAME} PRIVATE
     RPCFIT_PUBLIC_CAPTURES="${RPCFIT_PUBLIC_CAPTURES}"
     RPCFIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL} DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL} TIMEOUT 180 DISCOVERY_TIMEOUT 60)
 endfunction()
 
 # rpcfit_fuzzer(NAME <name> SOURCES ... DEPS ...): a libFuzzer target (clang-fuzz preset only).

@@ -6,8 +6,14 @@
 
 namespace rpcfit::rpc {
 
+namespace {
+constexpr long kLongestTimeout = 9'000'000'000L;
+}  // namespace
+
 void CallCancel::arm(Duration start, long timeout_s) {
   if (timeout_s == kCancelInfiniteTimeout) return;
+  // A timeout beyond what the clock can count (about 290 years) waits forever.
+  if (timeout_s > kLongestTimeout) return;
   auto at = start + seconds(timeout_s);
   deadline_ = deadline_ ? std::min(*deadline_, at) : at;
 }

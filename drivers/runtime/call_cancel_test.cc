@@ -63,6 +63,14 @@ TEST(CallCancel, CS_TMO_2_TheDeadlineIsPostTimePlusTimeoutAndTheEarliestWins) {
   EXPECT_TRUE(c.due(ms(1200)));
 }
 
+TEST(CallCancel, ATimeoutBeyondTheClocksRangeWaitsForever) {
+  CallCancel c;
+  c.first_fragment(ms(0));
+  c.post(ms(100), 10'000'000'000L);
+  EXPECT_FALSE(c.deadline().has_value());
+  EXPECT_FALSE(c.due(ms(1'000'000)));
+}
+
 TEST(CallCancel, CS_TMO_3_ZeroTimeoutIsDueAtOnce) {
   CallCancel c;
   c.first_fragment(ms(0));

@@ -130,7 +130,11 @@ std::unique_ptr<ClientConnection> Binding::open_connection(const wire::SyntaxId&
   Bytes reply;
   auto got = conn.receive(reply, deadline, nullptr);
   if (got.status == IoStatus::timed_out) throw fail(status::kServerUnavailable, "no bind_ack");
-  if (!got.ok()) throw fail(status::kServerUnavailable, "bind: " + got.detail);
+  if (!got.ok()) {
+    throw fail(
+        status::kServerUnavailable,
+        "bind: " + (got.status == IoStatus::closed ? "connection closed by server" : got.detail));
+  }
   auto pdu = wire::decode_co(reply);
   if (!pdu) throw fail(status::kProtocolError, "bind reply: " + pdu.error().to_string());
   if (pdu->type == wire::PType::bind_nak) {

@@ -109,6 +109,8 @@ Bytes ClientCall::run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView
       case IoStatus::closed:
       case IoStatus::failed:
         connection_failed(sent);
+      case IoStatus::malformed:
+        protocol_error(sent.detail);
     }
   }
 }

@@ -69,6 +69,11 @@ int MemoryCapture::opened() const {
   return opened_;
 }
 
+bool MemoryCapture::wait_closed(int n) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, kPatience, [&] { return closed_ >= n; });
+}
+
 int MemoryCapture::closed() const {
   std::lock_guard lock(mu_);
   return closed_;

@@ -51,6 +51,8 @@ class MemoryCapture : public CaptureSink {
   bool wait_until(const std::function<bool(const std::vector<SeenPdu>&)>& pred) const;
   int opened() const;
   int closed() const;
+  // Waits until `n` connection closes were seen; false after kPatience.
+  bool wait_closed(int n) const;
 
  private:
   const Clock& clock_;

@@ -306,6 +306,7 @@ void ServerConnection::read_during_call(ServerCall& call, const std::optional<De
         return;
       case IoStatus::closed:
       case IoStatus::failed:
+      case IoStatus::malformed:
         dead_ = true;
         break;
     }

@@ -2,6 +2,7 @@
 // one descriptor that a Waker or a deadline can cut short.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "harness/core/clock.h"

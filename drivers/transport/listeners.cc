@@ -164,15 +164,18 @@ Result<bool, std::string> clear_stale_socket(const UnixEndpoint& ep) {
     return unexpected("endpoint " + ep.display + ": " + ep.path.string() +
                       " exists and is not a socket");
   }
-  Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  // The probe is a datagram socket: a stream connect would succeed against a live listener and
+  // leave it a spurious connection to accept. A datagram connect reaches no listener queue; it
+  // reports EPROTOTYPE when a stream socket is bound to the file and ECONNREFUSED when none is.
+  Fd probe(::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!probe.valid()) return unexpected(errno_text("socket", errno));
   const SocketAddress address = unix_address(ep.path);
   int rc = 0;
   do {
     rc = ::connect(probe.get(), address.get(), address.length);
   } while (rc != 0 && errno == EINTR);
-  if (rc == 0 || errno == EAGAIN || errno == EINPROGRESS) {
-    return unexpected("endpoint in use: " + ep.display + " (a listener is live on " +
+  if (rc == 0 || errno == EPROTOTYPE) {
+    return unexpected("endpoint in use: " + ep.display + " (a socket is live on " +
                       ep.path.string() + ")");
   }
   if (errno == ENOENT) return true;

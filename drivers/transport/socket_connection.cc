@@ -92,11 +92,12 @@ void SocketConnection::tee_closed(const Endpoint& closer, const Endpoint& other)
 }
 
 std::optional<IoResult> SocketConnection::take_frame(Bytes& pdu) {
-  if (!recv_error_.empty()) return IoResult{IoStatus::failed, recv_error_};
+  if (!recv_error_.empty()) return IoResult{recv_status_, recv_error_};
   if (auto next = splitter_.next()) {
     if (!next->ok()) {
       recv_error_ = next->error().to_string();
-      return IoResult{IoStatus::failed, recv_error_};
+      recv_status_ = IoStatus::malformed;
+      return IoResult{recv_status_, recv_error_};
     }
     pdu = std::move(next->value().bytes);
     if (capture_) {

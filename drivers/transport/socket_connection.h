@@ -5,6 +5,8 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "drivers/transport/fd_util.h"
 #include "harness/core/clock.h"
@@ -73,6 +75,7 @@ class SocketConnection final : public StreamConnection {
   Bytes recv_buffer_;
   bool eof_ = false;
   std::string recv_error_;  // sticky once set
+  IoStatus recv_status_ = IoStatus::failed;  // of recv_error_
 };
 
 }  // namespace rpcfit::transport::internal

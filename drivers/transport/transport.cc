@@ -152,9 +152,7 @@ ConnectResult connect_unix(Protseq protseq, const std::string& endpoint,
         return connect_failed(internal::errno_text("connect " + ep->path.string(), errno));
     }
   }
-  if (left && !nonblocking && !set_send_timeout(fd.get(), std::chrono::nanoseconds::zero())) {
-    return connect_failed(internal::errno_text("setsockopt", errno));
-  }
+  // SO_SNDTIMEO stays set but has no effect once the socket is non-blocking.
   if (!internal::set_nonblocking(fd.get())) {
     return connect_failed(internal::errno_text("fcntl", errno));
   }

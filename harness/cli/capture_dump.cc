@@ -110,14 +110,17 @@ json pdu_json(const ReadPdu& pdu, Timestamp first_time) {
   return j;
 }
 
-std::string pdu_line(const ReadPdu& pdu, Timestamp first_time) {
-  std::string line = std::to_string(pdu.frame) + "  " + relative_seconds(pdu.time, first_time) +
-                     "  " + pdu.src.to_string() + " -> " + pdu.dst.to_string() + "  " +
-                     (pdu.transport == TransportKind::tcp ? "tcp" : "udp") + "  ";
+std::string pdu_text(const ReadPdu& pdu) {
   if (const auto* err = std::get_if<wire::Error>(&pdu.decoded)) {
-    return line + "malformed " + std::to_string(pdu.bytes.size()) + " bytes: " + err->to_string();
+    return "malformed " + std::to_string(pdu.bytes.size()) + " bytes: " + err->to_string();
   }
-  return line + wire::to_text(std::get<wire::Pdu>(pdu.decoded));
+  return wire::to_text(std::get<wire::Pdu>(pdu.decoded));
+}
+
+std::string pdu_line(const ReadPdu& pdu, Timestamp first_time) {
+  return std::to_string(pdu.frame) + "  " + relative_seconds(pdu.time, first_time) + "  " +
+         pdu.src.to_string() + " -> " + pdu.dst.to_string() + "  " +
+         (pdu.transport == TransportKind::tcp ? "tcp" : "udp") + "  " + pdu_text(pdu);
 }
 
 int capture_dump(const std::string& file, bool json_lines, std::ostream& out, std::ostream& err) {

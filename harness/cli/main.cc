@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "harness/cli/call_command.h"
 #include "harness/cli/capture_dump.h"
 #include "harness/cli/capture_example.h"
 
@@ -25,6 +26,34 @@ int main(int argc, char** argv) {
       "example", "Write a sample capture of cancelled calls made by rpcfit's own writer");
   example->add_option("FILE", example_file, "Where to write the pcap")->required();
 
+  rpcfit::cli::CallOptions call_options;
+  CLI::App* call = app.add_subcommand(
+      "call", "Make one call, optionally cancel it from another thread, and show the PDUs");
+  call->add_option("BINDING", call_options.binding,
+                   "String binding, e.g. ncacn_ip_tcp:127.0.0.1[49731] or ncalrpc:[name]")
+      ->required();
+  call->add_option("--if", call_options.interface,
+                   "Interface UUID[:MAJOR.MINOR] (default: rpcfit's test interface, v1.0)");
+  call->add_option("--opnum", call_options.opnum, "Operation number")->required();
+  auto* in_hex = call->add_option("--in-hex", call_options.in_hex, "Stub input as hex digits");
+  call->add_option("--in-bytes", call_options.in_bytes, "Stub input of N bytes 00 01 .. ff 00 ..")
+      ->excludes(in_hex);
+  auto* cancel_after = call->add_option(
+      "--cancel-after", call_options.cancel_after_ms,
+      "Cancel the call this many milliseconds after it starts (unless it has ended)");
+  auto* cancel_timeout = call->add_option(
+      "--cancel-timeout", call_options.cancel_timeout,
+      "RpcCancelThreadEx timeout in seconds (default -1: RPC_C_CANCEL_INFINITE_TIMEOUT)");
+  cancel_timeout->needs(cancel_after);
+  call->add_flag("--cancel-thread", call_options.cancel_thread,
+                 "Cancel with RpcCancelThread (the thread's own timeout) instead")
+      ->needs(cancel_after)
+      ->excludes(cancel_timeout);
+  call->add_option("--access", call_options.access,
+                   "OpenThread access mask for the cancel, decimal or 0x hex (default 0x1FFFFF)");
+  call->add_option("--capture", call_options.capture, "Also write the PDUs to this pcap file");
+  call->add_flag("--json", call_options.json, "Print one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -38,6 +67,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (*call) return rpcfit::cli::call_command(call_options, std::cout, std::cerr);
   if (*dump) return rpcfit::cli::capture_dump(dump_file, json, std::cout, std::cerr);
   if (*example) {
     auto written = rpcfit::cli::write_capture_example(example_file);

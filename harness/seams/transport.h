@@ -37,7 +37,8 @@ enum class IoStatus : std::uint8_t {
   woken,      // the Waker fired first; progress is kept, call again to continue
   timed_out,  // the deadline passed first; progress is kept
   closed,     // the peer closed the connection (orderly end of stream)
-  failed,     // reset, I/O error, or bytes that are not a valid PDU stream
+  failed,     // reset or I/O error
+  malformed,  // the peer sent bytes that are not a valid PDU stream
 };
 
 struct IoResult {

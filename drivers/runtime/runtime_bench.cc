@@ -1,0 +1,553 @@
+// Null-call latency, throughput and cancel latency of the runtime, each against raw sockets that
+// carry the same bytes in the same run. A plain program (not the Google Benchmark runner) that
+// prints medians, p90s and ratios with PASS/FAIL against the targets:
+//   - a null call within 1.5x of a raw ping-pong of the same request and response PDUs;
+//   - RpcCancelThreadEx -> RpcTestCancel within 2x the raw one-way latency (raw TCP round trip / 2)
+//     plus the polling period, for a routine that polls RpcTestCancel in a tight loop.
+// Raw and runtime samples are taken in alternating blocks so that both see the same CPU placement.
+// Exits 1 when a target is missed, 3 on error. tools/bench.sh runs it pinned to one CPU and not.
+// Usage: runtime_bench [--pass NAME] [--iterations N] [--warmup N] [--cancels N] [--seconds S]
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "drivers/runtime/client.h"
+#include "drivers/runtime/server.h"
+#include "drivers/runtime/test_interface.h"
+
+namespace rpcfit::rpc {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+using transport::Protseq;
+using Once = std::function<void()>;
+constexpr std::uint16_t kSpinOp = 3;  // added to the test interface here: polls RpcTestCancel
+constexpr int kBlock = 500;           // round trips per alternating block
+constexpr int kCancelWarmup = 100;
+
+struct Options {
+  std::string pass = "unnamed";
+  int iterations = 20000;  // timed round trips per row, after `warmup` untimed ones
+  int warmup = 2000;
+  int cancels = 2000;
+  double seconds = 1.5;  // per throughput row and side
+};
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch())
+      .count();
+}
+
+void check(bool ok, const std::string& what) {
+  if (!ok) throw std::system_error(errno, std::generic_category(), what);
+}
+
+// A counter to wait on that blocks in the kernel at once (std::atomic::wait spins and yields
+// first, which would put the waiting thread between the threads under test on one CPU).
+class Counter {
+ public:
+  int add() {
+    std::lock_guard lock(mu_);
+    cv_.notify_all();
+    return ++n_;
+  }
+  int get() {
+    std::lock_guard lock(mu_);
+    return n_;
+  }
+  void wait_until(int at) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return n_ >= at; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int n_ = 0;
+};
+
+struct Stats {
+  double median = 0;  // microseconds
+  double p90 = 0;
+};
+
+Stats stats_of(std::vector<double> v) {
+  if (v.empty()) return {};
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v[v.size() * 9 / 10]};
+}
+
+void time_block(int n, const Once& once, std::vector<double>& us) {
+  for (int i = 0; i < n; ++i) {
+    const auto start = Steady::now();
+    once();
+    us.push_back(std::chrono::duration<double, std::micro>(Steady::now() - start).count());
+  }
+}
+
+// Round trips of `raw` and `rpc` in alternating blocks: unpinned, the scheduler moves threads
+// between CPUs, and a cross-CPU round trip costs several times a same-CPU one.
+std::pair<Stats, Stats> interleaved(const Options& o, const Once& raw, const Once& rpc) {
+  for (int i = 0; i < o.warmup; ++i) {
+    raw();
+    rpc();
+  }
+  std::vector<double> a, b;
+  for (int done = 0; done < o.iterations; done += kBlock) {
+    time_block(std::min(kBlock, o.iterations - done), raw, a);
+    time_block(std::min(kBlock, o.iterations - done), rpc, b);
+  }
+  return {stats_of(std::move(a)), stats_of(std::move(b))};
+}
+
+// Calls per second of `threads` threads, each running make()() in a loop for `seconds` after 100
+// untimed calls (which also open the connections).
+double calls_per_second(double seconds, int threads, const std::function<Once()>& make) {
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> total{0};
+  std::latch ready(threads + 1);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      const Once once = make();
+      for (int i = 0; i < 100; ++i)
+        once();
+      ready.arrive_and_wait();
+      std::int64_t n = 0;
+      for (;;) {
+        once();
+        if (stop.load(std::memory_order_relaxed)) break;
+        ++n;
+      }
+      total += n;
+    });
+  }
+  ready.arrive_and_wait();
+  const auto start = Steady::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  const double elapsed = std::chrono::duration<double>(Steady::now() - start).count();
+  for (auto& t : pool)
+    t.join();
+  return static_cast<double>(total.load()) / elapsed;
+}
+
+// ---- the raw ping-pong: blocking read() then write() on the server thread, write() then read()
+// on the client, TCP_NODELAY, one server thread per connection as the runtime has ----
+
+bool write_all(int fd, const Bytes& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool read_exact(int fd, Bytes& buffer) {
+  std::size_t done = 0;
+  while (done < buffer.size()) {
+    const ssize_t n = ::read(fd, buffer.data() + done, buffer.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+class RawConnection {
+ public:
+  RawConnection(int fd, const Bytes& request, std::size_t response_size)
+      : fd_(fd), request_(request), buffer_(response_size) {}
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  void round_trip() {
+    if (!write_all(fd_, request_) || !read_exact(fd_, buffer_)) check(false, "raw round trip");
+  }
+
+ private:
+  int fd_;
+  const Bytes& request_;
+  Bytes buffer_;
+};
+
+class RawServer {
+ public:
+  // TCP on 127.0.0.1 (any port) when `path` is empty, else a Unix stream socket at `path`.
+  RawServer(const std::filesystem::path& path, Bytes request, Bytes response)
+      : tcp_(path.empty()), request_(std::move(request)), response_(std::move(response)) {
+    if (tcp_) {
+      auto* in = reinterpret_cast<sockaddr_in*>(&address_);
+      in->sin_family = AF_INET;
+      in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      length_ = sizeof(sockaddr_in);
+    } else {
+      auto* un = reinterpret_cast<sockaddr_un*>(&address_);
+      un->sun_family = AF_UNIX;
+      check(path.native().size() < sizeof un->sun_path, "socket path too long");
+      std::strcpy(un->sun_path, path.c_str());
+      length_ = sizeof(sockaddr_un);
+    }
+    listen_fd_ = ::socket(address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    check(listen_fd_ >= 0, "socket");
+    check(::bind(listen_fd_, address(), length_) == 0, "bind");
+    check(::listen(listen_fd_, 64) == 0, "listen");
+    check(::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address_), &length_) == 0,
+          "getsockname");
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~RawServer() {  // every client connection must be closed by now
+    stopping_ = true;
+    const int wake = ::socket(address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (wake >= 0 && ::connect(wake, address(), length_) != 0) ::shutdown(listen_fd_, SHUT_RDWR);
+    if (wake >= 0) ::close(wake);  // accept() returns and sees stopping_
+    acceptor_.join();
+    ::close(listen_fd_);
+    for (auto& t : connections_)
+      t.join();
+  }
+  RawServer(const RawServer&) = delete;
+  RawServer& operator=(const RawServer&) = delete;
+
+  std::shared_ptr<RawConnection> client() const {
+    const int fd = ::socket(address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    check(fd >= 0 && ::connect(fd, address(), length_) == 0, "raw connect");
+    if (tcp_) nodelay(fd);
+    return std::make_shared<RawConnection>(fd, request_, response_.size());
+  }
+
+ private:
+  const sockaddr* address() const { return reinterpret_cast<const sockaddr*>(&address_); }
+  static void nodelay(int fd) {
+    const int one = 1;
+    check(::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0, "TCP_NODELAY");
+  }
+  void accept_loop() {
+    for (;;) {
+      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0 && (errno == EINTR || errno == ECONNABORTED)) continue;
+      if (fd < 0 || stopping_) {
+        if (fd >= 0) ::close(fd);
+        return;
+      }
+      if (tcp_) nodelay(fd);
+      connections_.emplace_back([this, fd] {
+        Bytes buffer(request_.size());
+        while (read_exact(fd, buffer) && write_all(fd, response_)) {
+        }
+        ::close(fd);
+      });
+    }
+  }
+
+  const bool tcp_;
+  const Bytes request_;
+  const Bytes response_;
+  sockaddr_storage address_{};
+  socklen_t length_ = 0;
+  int listen_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  std::vector<std::thread> connections_;  // accept thread only, until joined
+};
+
+// ---- the runtime ----
+
+// Keeps the first request and the first response PDU a runtime sends or receives.
+class FirstPdus : public CaptureSink {
+ public:
+  void connection_opened(Timestamp, const Endpoint&, const Endpoint&) override {}
+  void connection_closed(Timestamp, const Endpoint&, const Endpoint&) override {}
+  void pdu(const CapturedPdu& pdu) override {
+    std::lock_guard lock(mu_);
+    if (pdu.bytes.size() < 3) return;
+    const auto type = static_cast<wire::PType>(pdu.bytes[2]);
+    Bytes* slot = type == wire::PType::request    ? &request_
+                  : type == wire::PType::response ? &response_
+                                                  : nullptr;
+    if (slot != nullptr && slot->empty()) *slot = pdu.bytes;
+  }
+  std::pair<Bytes, Bytes> take() {
+    std::lock_guard lock(mu_);
+    return {request_, response_};
+  }
+
+ private:
+  std::mutex mu_;
+  Bytes request_, response_;
+};
+
+std::shared_ptr<Binding> bind_to(Runtime& runtime, Protseq protseq, const std::string& endpoint) {
+  const std::string text = protseq == Protseq::ncalrpc ? "ncalrpc:[" + endpoint + "]"
+                                                       : "ncacn_ip_tcp:127.0.0.1[" + endpoint + "]";
+  auto binding = Binding::from_string(runtime, text);
+  if (!binding) throw std::runtime_error(text + ": " + status_text(binding.error()));
+  return *binding;
+}
+
+std::string listen_on(Server& server, Protseq protseq) {
+  auto endpoint = server.listen(protseq);
+  if (!endpoint) throw std::runtime_error("listen: " + endpoint.error());
+  return *endpoint;
+}
+
+// The request and response PDUs of one null call, as the runtime puts them on the wire.
+std::pair<Bytes, Bytes> null_call_pdus(const std::filesystem::path& run_dir, Protseq protseq) {
+  FirstPdus capture;
+  Runtime runtime(RuntimeOptions{nullptr, &capture, run_dir});
+  Server server(runtime);
+  server.register_interface(test_interface());
+  bind_to(runtime, protseq, listen_on(server, protseq))
+      ->call(test_interface_id(), test_op::kEcho, {});
+  server.stop(seconds(5));
+  return capture.take();
+}
+
+// What the kSpinOp routine reports.
+struct SpinProbe {
+  Counter started;
+  std::atomic<std::int64_t> seen_ns{0};  // when RpcTestCancel returned RPC_S_OK
+  std::atomic<std::int64_t> polls{0};
+  std::atomic<std::int64_t> spin_ns{0};
+};
+
+ManagerRoutine spin_routine(SpinProbe& probe) {
+  return [&probe](ServerCall& call, ByteView) -> Bytes {
+    const std::int64_t begin = now_ns();
+    probe.started.add();
+    std::int64_t polls = 1;
+    while (RpcTestCancel() != status::kOk) {
+      if (++polls % 4096 == 0 && (call.stopping() || now_ns() - begin > 10'000'000'000)) break;
+    }
+    const std::int64_t seen = now_ns();
+    probe.seen_ns = seen;
+    probe.polls += polls;
+    probe.spin_ns += seen - begin;
+    RpcRaiseException(status::kCallCancelled);
+  };
+}
+
+struct CancelResult {
+  Stats latency;
+  Stats raw_rtt;         // raw TCP round trips timed between the cancels
+  double period_us = 0;  // mean time of one RpcTestCancel poll
+};
+
+// A client thread makes one kSpinOp call per `go`. For each, this thread waits until the routine
+// polls, lets it poll 200 us (the client thread then waits in poll()) and cancels. Every 100
+// cancels, with no call in progress, it times raw round trips for the one-way baseline.
+CancelResult cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinProbe& probe,
+                            const Once& raw) {
+  const int total = kCancelWarmup + o.cancels;
+  std::atomic<ThreadId> client_id{0};
+  std::atomic<int> wrong{0};
+  Counter ready, go, done;
+  std::thread client([&] {
+    client_id = runtime.GetCurrentThreadId();
+    ready.add();
+    for (int i = 0; i < total; ++i) {
+      go.wait_until(i + 1);
+      try {
+        binding.call(test_interface_id(), kSpinOp, {});
+        ++wrong;
+      } catch (const RpcException& e) {
+        if (e.status() != status::kCallCancelled) ++wrong;
+      }
+      done.add();
+    }
+  });
+  ready.wait_until(1);
+  const ThreadHandle handle = runtime.OpenThread(access::kThreadAllAccess, client_id.load());
+  std::vector<double> us, raw_us;
+  const int started_before = probe.started.get();
+  const std::int64_t polls_before = probe.polls.load(), spin_before = probe.spin_ns.load();
+  for (int i = 0; i < total; ++i) {
+    if (i % 100 == 0) time_block(2 * kBlock, raw, raw_us);
+    go.add();
+    probe.started.wait_until(started_before + i + 1);
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    const std::int64_t posted = now_ns();
+    const RpcStatus st = runtime.RpcCancelThreadEx(handle, kCancelInfiniteTimeout);
+    if (st != status::kOk) {  // the call would spin for 10 s: give up at once
+      std::fprintf(stderr, "runtime_bench: RpcCancelThreadEx: %s\n", status_text(st).c_str());
+      std::_Exit(3);
+    }
+    done.wait_until(i + 1);
+    if (i >= kCancelWarmup) us.push_back(static_cast<double>(probe.seen_ns.load() - posted) / 1e3);
+  }
+  client.join();
+  runtime.CloseHandle(handle);
+  if (wrong > 0) throw std::runtime_error("a spin call did not end RPC_S_CALL_CANCELLED");
+  const auto polls = static_cast<double>(probe.polls.load() - polls_before);
+  return {stats_of(std::move(us)), stats_of(std::move(raw_us)),
+          static_cast<double>(probe.spin_ns.load() - spin_before) / 1e3 / polls};
+}
+
+// ---- the report ----
+
+int g_missed = 0;
+
+const char* verdict(bool pass) {
+  if (!pass) ++g_missed;
+  return pass ? "PASS" : "FAIL";
+}
+
+std::string allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return "?";
+  std::string out;
+  for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) out += (out.empty() ? "" : ",") + std::to_string(cpu);
+  }
+  return out;
+}
+
+int run(const Options& o) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "rpcfit-bench-XXXXXX").string();
+  check(::mkdtemp(pattern.data()) != nullptr, "mkdtemp");
+  const std::filesystem::path dir = pattern;
+  struct Remove {
+    std::filesystem::path dir;
+    ~Remove() { std::filesystem::remove_all(dir); }
+  } remove{dir};
+
+  std::printf(
+      "== runtime_bench, pass %s: CPUs allowed %s; %d round trips after %d warm-up, "
+      "%d cancels; times in us ==\n",
+      o.pass.c_str(), allowed_cpus().c_str(), o.iterations, o.warmup, o.cancels);
+  SpinProbe probe;
+  Runtime runtime(RuntimeOptions{nullptr, nullptr, dir});
+  Server server(runtime);
+  InterfaceRegistration registration = test_interface();
+  registration.routines[kSpinOp] = spin_routine(probe);
+  server.register_interface(registration);
+
+  std::vector<std::string> rates;
+  CancelResult cancel;
+  std::printf("%-28s %9s %9s %8s %9s %8s %s\n", "round trip", "median", "p90", "ratio", "p90 ratio",
+              "target", "result");
+  for (const Protseq protseq : {Protseq::ncacn_ip_tcp, Protseq::ncalrpc}) {
+    const bool tcp = protseq == Protseq::ncacn_ip_tcp;
+    const std::string name(transport::protseq_name(protseq));
+    auto [request, response] = null_call_pdus(dir, protseq);
+    RawServer raw(tcp ? std::filesystem::path() : dir / "raw.sock", request, response);
+    const auto binding = bind_to(runtime, protseq, listen_on(server, protseq));
+    const auto client = raw.client();
+    const Once raw_once = [&] { client->round_trip(); };
+    const Once rpc_once = [&] { binding->call(test_interface_id(), test_op::kEcho, {}); };
+    const auto [raw_rtt, rpc_rtt] = interleaved(o, raw_once, rpc_once);
+    const double ratio = rpc_rtt.median / raw_rtt.median;
+    std::printf("%-12s raw ping-pong   %9.2f %9.2f   (request %zu B, response %zu B)\n",
+                name.c_str(), raw_rtt.median, raw_rtt.p90, request.size(), response.size());
+    std::printf("%-12s null call       %9.2f %9.2f %7.2fx %8.2fx %8s %s\n", name.c_str(),
+                rpc_rtt.median, rpc_rtt.p90, ratio, rpc_rtt.p90 / raw_rtt.p90, "<=1.50x",
+                verdict(ratio <= 1.5));
+    std::fflush(stdout);
+    for (int threads : {1, 16}) {
+      double raw_rate = 0, rpc_rate = 0;
+      for (int round = 0; round < 3; ++round) {  // alternating, as the round trips
+        raw_rate += calls_per_second(o.seconds / 3, threads,
+                                     [&] {
+                                       const auto c = raw.client();
+                                       return Once([c] { c->round_trip(); });
+                                     }) /
+                    3;
+        rpc_rate += calls_per_second(o.seconds / 3, threads, [&] { return rpc_once; }) / 3;
+      }
+      char line[160];
+      std::snprintf(line, sizeof line, "%-12s %2d thread%s     %9.0f %9.0f %7.2fx", name.c_str(),
+                    threads, threads == 1 ? " " : "s", rpc_rate, raw_rate, rpc_rate / raw_rate);
+      rates.push_back(line);
+    }
+    if (tcp) cancel = cancel_latency(o, runtime, *binding, probe, raw_once);
+  }
+
+  std::printf("\n%-28s %9s %9s %8s   (16 threads share one Binding)\n", "calls per second",
+              "runtime", "raw", "ratio");
+  for (const auto& line : rates)
+    std::printf("%s\n", line.c_str());
+
+  const double one_way = cancel.raw_rtt.median / 2;
+  const double bound = 2 * one_way + cancel.period_us;
+  std::printf("\n%-28s %9s %9s %8s %9s %8s %s\n", "cancel, ncacn_ip_tcp", "median", "p90",
+              "/one-way", "", "target", "result");
+  std::printf("%-28s %9.2f %9.2f %7.2fx %9s %7.2fx %s\n", "RpcCancelThreadEx->TestCancel",
+              cancel.latency.median, cancel.latency.p90, cancel.latency.median / one_way, "",
+              bound / one_way, verdict(cancel.latency.median <= bound));
+  std::printf("%-28s %9.2f %9.2f   (raw TCP round trips between the cancels)\n", "raw round trip",
+              cancel.raw_rtt.median, cancel.raw_rtt.p90);
+  std::printf("%-28s %9.2f   (raw round trip / 2)\n", "raw one-way", one_way);
+  std::printf("%-28s %9.3f   (mean, tight RpcTestCancel loop)\n", "polling period",
+              cancel.period_us);
+  std::printf("%-28s %9.2f   (2 x one-way + polling period)\n", "target", bound);
+  std::printf(
+      "\npass %s: %s\n", o.pass.c_str(),
+      g_missed == 0 ? "all targets met" : (std::to_string(g_missed) + " target(s) missed").c_str());
+  server.stop(seconds(5));
+  return g_missed == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace rpcfit::rpc
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  rpcfit::rpc::Options o;
+  bool ok = argc % 2 == 1;
+  for (int i = 1; ok && i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const char* value = argv[i + 1];
+    if (flag == "--pass") {
+      o.pass = value;
+    } else if (flag == "--iterations") {
+      o.iterations = std::atoi(value);
+    } else if (flag == "--warmup") {
+      o.warmup = std::atoi(value);
+    } else if (flag == "--cancels") {
+      o.cancels = std::atoi(value);
+    } else if (flag == "--seconds") {
+      o.seconds = std::atof(value);
+    } else {
+      ok = false;
+    }
+  }
+  if (!ok || o.iterations < 1 || o.cancels < 1 || o.warmup < 0 || o.seconds <= 0) {
+    std::fprintf(stderr,
+                 "usage: runtime_bench [--pass NAME] [--iterations N] [--warmup N] [--cancels N] "
+                 "[--seconds S]\n");
+    return 3;
+  }
+  try {
+    return rpcfit::rpc::run(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "runtime_bench: %s\n", e.what());
+    return 3;
+  }
+}
