@@ -64,7 +64,9 @@ void CallCancel::orphan() {
   if (phase_ == CancelPhase::sent) phase_ = CancelPhase::orphaned;
 }
 
-void CallCancel::finish() { phase_ = CancelPhase::finished; }
+void CallCancel::finish() {
+  phase_ = CancelPhase::finished;
+}
 
 bool CallCancel::server_missed(bool reply_pending_cancel, std::uint8_t reply_cancel_count) const {
   if (!told_server()) return false;

@@ -4,8 +4,9 @@
 // numbers, no threads.
 //
 // Transitions (phase, event -> phase, effect):
-//   before_first, post(c, T)        -> before_first  remember T (a later post replaces it, CS-IDLE-1)
-//   before_first, first_fragment(t) -> sent          PENDING_CANCEL on the fragment if a cancel was
+//   before_first, post(c, T)        -> before_first  remember T (a later post replaces it,
+//   CS-IDLE-1) before_first, first_fragment(t) -> sent          PENDING_CANCEL on the fragment if a
+//   cancel was
 //                                                    posted; its timer starts at t (CS-PEND-1)
 //   sent, post(c, T)                -> sent          one more co_cancel owed (CS-FWD-1); deadline
 //                                                    = min(deadline, c + T) for finite T (CS-TMO-*)

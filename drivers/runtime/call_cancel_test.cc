@@ -9,7 +9,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
-Duration ms(long v) { return milliseconds(v); }
+Duration ms(long v) {
+  return milliseconds(v);
+}
 
 TEST(CallCancel, NoCancelMeansAPlainFirstFragmentAndNoDeadline) {
   CallCancel c;

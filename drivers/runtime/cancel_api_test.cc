@@ -38,8 +38,7 @@ TEST(CancelApi, CS_ACC_1_WithoutSetContextTheCallRunsOnAndNothingIsSent) {
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   auto without = access::kThreadAllAccess & ~access::kThreadSetContext;
   EXPECT_EQ(p.cancel(call.thread_id(), 0, without), status::kAccessDenied);
-  EXPECT_EQ(p.cancel(call.thread_id(), 0, access::kThreadQueryInformation),
-            status::kAccessDenied);
+  EXPECT_EQ(p.cancel(call.thread_id(), 0, access::kThreadQueryInformation), status::kAccessDenied);
   auto outcome = call.finish();
   EXPECT_TRUE(outcome.returned) << outcome.what;
   EXPECT_EQ(p.capture.count("co_cancel"), 0u);

@@ -59,7 +59,8 @@ Binding::Binding(Runtime& runtime, StringBinding target, BindingOptions options)
     : runtime_(runtime), target_(std::move(target)), options_(options) {}
 
 Binding::~Binding() {
-  for (auto& connection : idle_) connection->io->close();
+  for (auto& connection : idle_)
+    connection->io->close();
 }
 
 std::size_t Binding::idle_connections() const {
@@ -143,13 +144,13 @@ std::unique_ptr<ClientConnection> Binding::open_connection(const wire::SyntaxId&
                "bind_nak reason " + std::to_string(nak.reject_reason));
   }
   if (pdu->type != wire::PType::bind_ack) {
-    throw fail(status::kProtocolError, "bind answered with " + wire::ptype_name(
-                                                                   static_cast<std::uint8_t>(pdu->type)));
+    throw fail(status::kProtocolError,
+               "bind answered with " + wire::ptype_name(static_cast<std::uint8_t>(pdu->type)));
   }
   const auto& ack = std::get<wire::CoBindAck>(pdu->body);
   if (ack.results.empty()) throw fail(status::kProtocolError, "bind_ack without results");
-  if (ack.results[0].result != 0) throw fail(status_from_context_result(ack.results[0]),
-                                             "presentation context rejected");
+  if (ack.results[0].result != 0)
+    throw fail(status_from_context_result(ack.results[0]), "presentation context rejected");
   if (ack.max_recv_frag < kMinFragment || ack.max_xmit_frag < kMinFragment) {
     throw fail(status::kProtocolError, "bind_ack fragment sizes below 1432");
   }

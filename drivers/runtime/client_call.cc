@@ -65,7 +65,8 @@ void ClientCall::send_request(std::uint16_t opnum, ByteView input) {
     pending = control_.cancel.first_fragment(clock().now());
   }
   if (pending) fragments->front().flags |= wire::pfc::kPendingCancel;  // CS-PEND-1
-  for (const auto& fragment : *fragments) conn_->io->queue(wire::encode(fragment));
+  for (const auto& fragment : *fragments)
+    conn_->io->queue(wire::encode(fragment));
 }
 
 Bytes ClientCall::run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input,
@@ -129,10 +130,10 @@ std::optional<Bytes> ClientCall::on_pdu(const Bytes& bytes, bool& leave_pending)
         std::lock_guard lock(control_.mu);
         // CS-RES-2 with CS-RES-3: results are returned; a cancel the server did not see (or one
         // posted too late to be sent) stays pending on the thread.
-        leave_pending = control_.cancel.server_missed(
-                            ((*whole)->flags & wire::pfc::kPendingCancel) != 0,
-                            response.cancel_count) ||
-                        control_.cancel.owed() > 0;
+        leave_pending =
+            control_.cancel.server_missed(((*whole)->flags & wire::pfc::kPendingCancel) != 0,
+                                          response.cancel_count) ||
+            control_.cancel.owed() > 0;
       }
       binding_.release(std::move(conn_));
       return std::move(response.stub);
@@ -178,8 +179,8 @@ void ClientCall::orphan() {
     std::lock_guard lock(control_.mu);
     control_.cancel.orphan();
   }
-  conn_->io->queue(
-      wire::encode(header_only(wire::PType::orphaned, wire::pfc::kFirstFrag | wire::pfc::kLastFrag)));
+  conn_->io->queue(wire::encode(
+      header_only(wire::PType::orphaned, wire::pfc::kFirstFrag | wire::pfc::kLastFrag)));
   // Best effort and without waiting: a server that stopped reading must not hold the caller
   // past its timeout (CS-NEV-1).
   conn_->io->flush(clock().now(), nullptr);
@@ -195,7 +196,8 @@ void ClientCall::connection_failed(const IoResult& result) {
   }
   auto written = conn_->io->bytes_written() - written_at_start_;
   drop_connection();
-  if (told) throw RpcException(status::kCallCancelled, "connection lost after cancel");  // CS-CONN-2
+  if (told)
+    throw RpcException(status::kCallCancelled, "connection lost after cancel");  // CS-CONN-2
   auto detail = result.status == IoStatus::closed ? std::string("connection closed by server")
                                                   : result.detail;
   // CS-CONN-1: DNE only where not one byte of the request left.

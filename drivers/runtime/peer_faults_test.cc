@@ -155,7 +155,10 @@ TEST(PeerFaults, AServerThatNeverAnswersTheBindFailsWithinTheSetupTimeout) {
 
 TEST(PeerFaults, ARefusedConnectionIsServerUnavailable) {
   std::uint16_t port = 0;
-  { ScriptedServer gone([](RawSocket&, int) {}); port = gone.port(); }
+  {
+    ScriptedServer gone([](RawSocket&, int) {});
+    port = gone.port();
+  }
   Client client;
   auto binding = client.bind("ncacn_ip_tcp:127.0.0.1[" + std::to_string(port) + "]");
   try {

@@ -28,7 +28,9 @@ std::string with_detail(RpcStatus status, const std::string& detail) {
 RpcException::RpcException(RpcStatus status, const std::string& detail)
     : std::runtime_error(with_detail(status, detail)), status_(status) {}
 
-void RpcRaiseException(RpcStatus status) { throw RpcException(status); }
+void RpcRaiseException(RpcStatus status) {
+  throw RpcException(status);
+}
 
 std::string status_text(RpcStatus status) {
   if (auto name = rpc_status_name(status)) return std::string(*name);

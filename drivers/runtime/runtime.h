@@ -21,10 +21,10 @@
 namespace rpcfit::rpc {
 
 struct RuntimeOptions {
-  Clock* clock = nullptr;            // default: the real clock at scale 1
-  CaptureSink* capture = nullptr;    // every PDU this runtime's endpoints send or receive
-  std::filesystem::path run_dir;     // Unix sockets; empty: transport::default_run_dir()
-  bool legacy_platform = false;      // the MS-DOS / Windows 3.x client profile (CS-PLT-1)
+  Clock* clock = nullptr;          // default: the real clock at scale 1
+  CaptureSink* capture = nullptr;  // every PDU this runtime's endpoints send or receive
+  std::filesystem::path run_dir;   // Unix sockets; empty: transport::default_run_dir()
+  bool legacy_platform = false;    // the MS-DOS / Windows 3.x client profile (CS-PLT-1)
 };
 
 // The synchronous call in progress on a client thread, shared with cancelling threads.

@@ -48,18 +48,19 @@ std::vector<SeenPdu> MemoryCapture::pdus() const {
 
 std::vector<std::string> MemoryCapture::sequence() const {
   std::vector<std::string> out;
-  for (const auto& p : pdus()) out.push_back((p.outbound ? "out " : "in ") + p.type);
+  for (const auto& p : pdus())
+    out.push_back((p.outbound ? "out " : "in ") + p.type);
   return out;
 }
 
 std::size_t MemoryCapture::count(const std::string& type) const {
   std::size_t n = 0;
-  for (const auto& p : pdus()) n += p.type == type ? 1u : 0u;
+  for (const auto& p : pdus())
+    n += p.type == type ? 1u : 0u;
   return n;
 }
 
-bool MemoryCapture::wait_until(
-    const std::function<bool(const std::vector<SeenPdu>&)>& pred) const {
+bool MemoryCapture::wait_until(const std::function<bool(const std::vector<SeenPdu>&)>& pred) const {
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, kPatience, [&] { return pred(pdus_); });
 }
@@ -91,7 +92,8 @@ bool EventLog::wait_for(ServerEventKind kind, int n) const {
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, kPatience, [&] {
     int seen = 0;
-    for (const auto& e : events_) seen += e.kind == kind ? 1 : 0;
+    for (const auto& e : events_)
+      seen += e.kind == kind ? 1 : 0;
     return seen >= n;
   });
 }
@@ -99,7 +101,8 @@ bool EventLog::wait_for(ServerEventKind kind, int n) const {
 int EventLog::count(ServerEventKind kind) const {
   std::lock_guard lock(mu_);
   int seen = 0;
-  for (const auto& e : events_) seen += e.kind == kind ? 1 : 0;
+  for (const auto& e : events_)
+    seen += e.kind == kind ? 1 : 0;
   return seen;
 }
 
@@ -184,7 +187,8 @@ Pair::Pair(transport::Protseq protseq, double scale, RuntimeOptions client_extra
   switch (protseq) {
     case transport::Protseq::ncacn_ip_tcp:
     case transport::Protseq::ncacn_http:
-      string_binding = std::string(transport::protseq_name(protseq)) + ":127.0.0.1[" + endpoint + "]";
+      string_binding =
+          std::string(transport::protseq_name(protseq)) + ":127.0.0.1[" + endpoint + "]";
       break;
     case transport::Protseq::ncacn_np:
     case transport::Protseq::ncalrpc:

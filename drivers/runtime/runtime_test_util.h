@@ -27,9 +27,9 @@ namespace rpcfit::rpc::testing {
 inline constexpr auto kPatience = std::chrono::seconds(20);
 
 struct SeenPdu {
-  Duration at;        // scenario time
-  bool outbound;      // sent by the client
-  std::string type;   // "co_cancel"
+  Duration at;       // scenario time
+  bool outbound;     // sent by the client
+  std::string type;  // "co_cancel"
   std::uint8_t flags;
   std::uint32_t call_id;
   Bytes bytes;

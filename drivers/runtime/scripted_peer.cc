@@ -40,11 +40,17 @@ sockaddr_in loopback(std::uint16_t port) {
 
 }  // namespace
 
-RawSocket::RawSocket(int fd) : fd_(fd) { set_receive_timeout(fd_); }
+RawSocket::RawSocket(int fd) : fd_(fd) {
+  set_receive_timeout(fd_);
+}
 
-RawSocket::~RawSocket() { close(); }
+RawSocket::~RawSocket() {
+  close();
+}
 
-RawSocket::RawSocket(RawSocket&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+RawSocket::RawSocket(RawSocket&& other) noexcept : fd_(other.fd_) {
+  other.fd_ = -1;
+}
 
 RawSocket RawSocket::connect_tcp(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -73,7 +79,9 @@ bool RawSocket::write(ByteView bytes) {
          static_cast<ssize_t>(bytes.size());
 }
 
-bool RawSocket::write(const wire::CoPdu& pdu) { return write(wire::encode(pdu)); }
+bool RawSocket::write(const wire::CoPdu& pdu) {
+  return write(wire::encode(pdu));
+}
 
 void RawSocket::reset() {
   linger hard{1, 0};
@@ -112,7 +120,8 @@ ScriptedServer::~ScriptedServer() {
   ::shutdown(listen_fd_, SHUT_RDWR);
   acceptor_.join();
   ::close(listen_fd_);
-  for (auto& t : connections_) t.join();
+  for (auto& t : connections_)
+    t.join();
 }
 
 std::string ScriptedServer::binding() const {
@@ -148,7 +157,8 @@ wire::CoPdu response_for(const wire::CoPdu& request, Bytes stub) {
 
 std::size_t thread_count() {
   std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/task")) {
     ++n;
   }
   return n;

@@ -40,7 +40,8 @@ std::shared_ptr<const InterfaceRegistration> Server::Core::find_interface(
   std::lock_guard lock(mu);
   for (const auto& registration : interfaces) {
     const auto& have = registration->id;
-    if (have.uuid == id.uuid && (have.version & 0xFFFFu) == major && (have.version >> 16) >= minor) {
+    if (have.uuid == id.uuid && (have.version & 0xFFFFu) == major &&
+        (have.version >> 16) >= minor) {
       return registration;
     }
   }
@@ -104,15 +105,17 @@ void Server::Core::accept_loop(Listening& listening) {
 Server::Server(Runtime& runtime, ServerOptions options)
     : core_(std::make_shared<Core>(runtime, std::move(options))) {}
 
-Server::~Server() { stop(seconds(5)); }
+Server::~Server() {
+  stop(seconds(5));
+}
 
 void Server::register_interface(InterfaceRegistration registration) {
   auto entry = std::make_shared<const InterfaceRegistration>(std::move(registration));
   std::lock_guard lock(core_->mu);
   auto& list = core_->interfaces;
-  list.erase(std::remove_if(list.begin(), list.end(),
-                            [&](const auto& r) { return r->id == entry->id; }),
-             list.end());
+  list.erase(
+      std::remove_if(list.begin(), list.end(), [&](const auto& r) { return r->id == entry->id; }),
+      list.end());
   list.push_back(std::move(entry));
 }
 
@@ -151,7 +154,8 @@ std::size_t Server::stop(Duration bound) {
     listening->listener->close();
   }
   std::unique_lock lock(core.mu);
-  for (auto& running : core.connections) running.connection->interrupt();
+  for (auto& running : core.connections)
+    running.connection->interrupt();
   auto until = core.clock().to_steady(core.clock().now() + bound);
   core.cv.wait_until(lock, until, [&] {
     return std::all_of(core.connections.begin(), core.connections.end(),

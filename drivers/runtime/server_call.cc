@@ -64,11 +64,17 @@ bool ServerCall::sleep_for(Duration d) {
   return !core.cv.wait_until(lock, until, [&] { return core.stopping.load(); });
 }
 
-bool ServerCall::stopping() const { return connection_->core().stopping; }
+bool ServerCall::stopping() const {
+  return connection_->core().stopping;
+}
 
-transport::Protseq ServerCall::protseq() const { return connection_->protseq(); }
+transport::Protseq ServerCall::protseq() const {
+  return connection_->protseq();
+}
 
-Clock& ServerCall::clock() const { return connection_->core().clock(); }
+Clock& ServerCall::clock() const {
+  return connection_->core().clock();
+}
 
 RpcStatus RpcTestCancel() {
   auto* call = current_server_call();

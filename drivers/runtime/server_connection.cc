@@ -27,11 +27,13 @@ constexpr std::size_t kMaxBacklog = 256;
 
 }  // namespace
 
-ServerCall* current_server_call() { return t_current_call; }
+ServerCall* current_server_call() {
+  return t_current_call;
+}
 
 ServerConnection::ServerConnection(std::shared_ptr<Server::Core> core,
-                                   std::unique_ptr<StreamConnection> io,
-                                   transport::Protseq protseq, std::string endpoint)
+                                   std::unique_ptr<StreamConnection> io, transport::Protseq protseq,
+                                   std::string endpoint)
     : core_(std::move(core)),
       io_(std::move(io)),
       protseq_(protseq),
@@ -206,7 +208,8 @@ void ServerConnection::execute(const wire::CoPdu& pdu) {
   }
 
   ServerCall call(shared_from_this(), pdu.call_id, request.opnum, early.pending_on_first);
-  for (int i = 0; i < early.co_cancels; ++i) call.note_cancel(false);
+  for (int i = 0; i < early.co_cancels; ++i)
+    call.note_cancel(false);
   core_->emit(ServerEventKind::call_started, pdu.call_id, request.opnum);
   if (early.pending_on_first || early.co_cancels > 0) {
     core_->emit(ServerEventKind::cancel_arrived, pdu.call_id, request.opnum);
@@ -270,7 +273,8 @@ void ServerConnection::send(const wire::CoPdu& whole) {
   if (whole.type == wire::PType::response) {
     auto fragments = wire::fragment_co(whole, max_xmit_);
     if (!fragments) return;
-    for (const auto& fragment : *fragments) io_->queue(wire::encode(fragment));
+    for (const auto& fragment : *fragments)
+      io_->queue(wire::encode(fragment));
   } else {
     io_->queue(wire::encode(whole));
   }

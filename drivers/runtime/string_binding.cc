@@ -73,7 +73,8 @@ std::string StringBinding::to_string() const {
   text += std::string(transport::protseq_name(protseq)) + ":" + network_address;
   if (!endpoint.empty() || !options.empty()) {
     text += "[" + endpoint;
-    for (const auto& [key, value] : options) text += "," + key + "=" + value;
+    for (const auto& [key, value] : options)
+      text += "," + key + "=" + value;
     text += "]";
   }
   return text;

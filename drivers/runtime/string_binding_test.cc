@@ -50,10 +50,10 @@ TEST(StringBinding, AnUnknownProtocolSequenceIsNotSupported) {
 }
 
 TEST(StringBinding, MalformedTextIsAnInvalidBinding) {
-  for (const char* text : {"", "ncacn_ip_tcp", "ncacn_ip_tcp:127.0.0.1[135", "ncacn ip:[1]",
-                           "ncacn_ip_tcp:127.0.0.1[1[2]]", "not-a-uuid@ncacn_ip_tcp:h[1]",
-                           "ncacn_ip_tcp:h[1,novalue]", "ncacn_ip_tcp:h[1]x",
-                           "ncacn_ip_tcp:h\n[1]"}) {
+  for (const char* text :
+       {"", "ncacn_ip_tcp", "ncacn_ip_tcp:127.0.0.1[135", "ncacn ip:[1]",
+        "ncacn_ip_tcp:127.0.0.1[1[2]]", "not-a-uuid@ncacn_ip_tcp:h[1]", "ncacn_ip_tcp:h[1,novalue]",
+        "ncacn_ip_tcp:h[1]x", "ncacn_ip_tcp:h\n[1]"}) {
     auto b = parse_string_binding(text);
     ASSERT_FALSE(b.ok()) << text;
     EXPECT_EQ(b.error(), status::kInvalidBinding) << text;

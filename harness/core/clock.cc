@@ -24,7 +24,9 @@ Duration RealClock::now() const {
   return Duration{static_cast<Duration::rep>(static_cast<double>(real.count()) / scale_)};
 }
 
-Timestamp RealClock::wall(Duration at) const { return wall_origin_ + at; }
+Timestamp RealClock::wall(Duration at) const {
+  return wall_origin_ + at;
+}
 
 SteadyTime RealClock::to_steady(Duration at) const {
   auto real = std::chrono::nanoseconds{

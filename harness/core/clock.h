@@ -22,7 +22,9 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 using Deadline = std::optional<Duration>;
 
 // Converts whole seconds (as in cancel timeouts) to a Duration.
-inline Duration seconds(long s) { return std::chrono::seconds(s); }
+inline Duration seconds(long s) {
+  return std::chrono::seconds(s);
+}
 
 class Clock {
  public:
