@@ -120,51 +120,30 @@ std::optional<Bytes> ClientCall::on_pdu(const Bytes& bytes, bool& leave_pending)
   auto decoded = wire::decode_co(bytes);
   if (!decoded) protocol_error(decoded.error().to_string());
   if (decoded->call_id != call_id_) return std::nullopt;  // a stray reply to an earlier call
-  switch (decoded->type) {
-    case wire::PType::response: {
-      auto whole = reassembler_.add(*decoded);
-      if (!whole) protocol_error(whole.error().to_string());
-      if (!whole->has_value()) return std::nullopt;
-      auto& response = std::get<wire::CoResponse>((*whole)->body);
-      {
-        std::lock_guard lock(control_.mu);
-        // CS-RES-2 with CS-RES-3: results are returned; a cancel the server did not see (or one
-        // posted too late to be sent) stays pending on the thread.
-        leave_pending =
-            control_.cancel.server_missed(((*whole)->flags & wire::pfc::kPendingCancel) != 0,
-                                          response.cancel_count) ||
-            control_.cancel.owed() > 0;
-      }
-      binding_.release(std::move(conn_));
-      return std::move(response.stub);
+  if (decoded->type == wire::PType::response) {
+    auto whole = reassembler_.add(*decoded);
+    if (!whole) protocol_error(whole.error().to_string());
+    if (!whole->has_value()) return std::nullopt;
+    auto& response = std::get<wire::CoResponse>((*whole)->body);
+    {
+      std::lock_guard lock(control_.mu);
+      // CS-RES-2 with CS-RES-3: results are returned; a cancel the server did not see (or one
+      // posted too late to be sent) stays pending on the thread.
+      leave_pending =
+          control_.cancel.server_missed(((*whole)->flags & wire::pfc::kPendingCancel) != 0,
+                                        response.cancel_count) ||
+          control_.cancel.owed() > 0;
     }
-    case wire::PType::fault: {
-      auto status = status_from_fault(std::get<wire::CoFault>(decoded->body).status);
-      binding_.release(std::move(conn_));
-      throw RpcException(status, "fault from server");  // CS-RES-1, CS-SRV-7
-    }
-    case wire::PType::shutdown:
-      return std::nullopt;  // the server asks us to close when idle; this call goes on
-    case wire::PType::request:
-    case wire::PType::ping:
-    case wire::PType::working:
-    case wire::PType::nocall:
-    case wire::PType::reject:
-    case wire::PType::ack:
-    case wire::PType::cl_cancel:
-    case wire::PType::fack:
-    case wire::PType::cancel_ack:
-    case wire::PType::bind:
-    case wire::PType::bind_ack:
-    case wire::PType::bind_nak:
-    case wire::PType::alter_context:
-    case wire::PType::alter_context_resp:
-    case wire::PType::auth3:
-    case wire::PType::co_cancel:
-    case wire::PType::orphaned:
-    case wire::PType::rts:
-      break;
+    binding_.release(std::move(conn_));
+    return std::move(response.stub);
   }
+  if (decoded->type == wire::PType::fault) {
+    auto status = status_from_fault(std::get<wire::CoFault>(decoded->body).status);
+    binding_.release(std::move(conn_));
+    throw RpcException(status, "fault from server");  // CS-RES-1, CS-SRV-7
+  }
+  // The server asks us to close when idle; this call goes on.
+  if (decoded->type == wire::PType::shutdown) return std::nullopt;
   protocol_error("unexpected " + wire::ptype_name(static_cast<std::uint8_t>(decoded->type)) +
                  " during a call");
 }

@@ -36,6 +36,8 @@
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "drivers/runtime/client.h"
 #include "drivers/runtime/server.h"
 #include "drivers/runtime/test_interface.h"
@@ -189,6 +191,7 @@ struct RawConnection {
   Bytes request, response;
 };
 
+// Connections are accepted by client() itself, and each gets its own server thread.
 class RawServer {
  public:
   // TCP on 127.0.0.1 (any port) when `path` is empty, else a Unix stream socket at `path`.
@@ -211,63 +214,54 @@ class RawServer {
               ::listen(listen_fd_, 64) == 0 &&
               ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address_), &length_) == 0,
           "raw listen");
-    acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~RawServer() {  // every client connection must be closed by now
-    stopping_ = true;
-    const int wake = ::socket(address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (wake >= 0 && ::connect(wake, address(), length_) != 0) ::shutdown(listen_fd_, SHUT_RDWR);
-    if (wake >= 0) ::close(wake);  // accept() returns and sees stopping_
-    acceptor_.join();
-    ::close(listen_fd_);
-    for (auto& t : connections_)
+    for (auto& t : threads_)
       t.join();
+    ::close(listen_fd_);
   }
   RawServer(const RawServer&) = delete;
   RawServer& operator=(const RawServer&) = delete;
 
-  std::shared_ptr<RawConnection> client() const {
+  std::shared_ptr<RawConnection> client() {
     const int fd = ::socket(address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     check(fd >= 0 && ::connect(fd, address(), length_) == 0, "raw connect");
-    if (tcp_) nodelay(fd);
+    const int peer = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    check(peer >= 0, "raw accept");
+    const int one = 1;
+    for (int s : {fd, peer}) {
+      if (tcp_) check(::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0, "nodelay");
+    }
+    std::lock_guard lock(mu_);
+    threads_.emplace_back([this, peer] {
+      Bytes request(request_.size()), response = response_;
+      while (transfer(peer, request, false)) {
+        g_server_cpu.store(sched_getcpu(), std::memory_order_relaxed);
+        if (!transfer(peer, response, true)) break;
+      }
+      ::close(peer);
+    });
     return std::make_shared<RawConnection>(fd, request_, response_.size());
   }
 
  private:
   const sockaddr* address() const { return reinterpret_cast<const sockaddr*>(&address_); }
-  static void nodelay(int fd) {
-    const int one = 1;
-    check(::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0, "TCP_NODELAY");
-  }
-  void accept_loop() {
-    for (;;) {
-      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0 && (errno == EINTR || errno == ECONNABORTED)) continue;
-      if (fd < 0 || stopping_) {
-        if (fd >= 0) ::close(fd);
-        return;
-      }
-      if (tcp_) nodelay(fd);
-      connections_.emplace_back([this, fd] {
-        Bytes request(request_.size()), response = response_;
-        while (transfer(fd, request, false)) {
-          g_server_cpu.store(sched_getcpu(), std::memory_order_relaxed);
-          if (!transfer(fd, response, true)) break;
-        }
-        ::close(fd);
-      });
-    }
-  }
 
   const bool tcp_;
   const Bytes request_, response_;
   sockaddr_storage address_{};
   socklen_t length_ = 0;
   int listen_fd_ = -1;
-  std::atomic<bool> stopping_{false};
-  std::thread acceptor_;
-  std::vector<std::thread> connections_;  // accept thread only, until joined
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
 };
+
+int g_missed = 0;
+
+const char* verdict(bool pass) {
+  if (!pass) ++g_missed;
+  return pass ? "PASS" : "FAIL";
+}
 
 // ---- the runtime ----
 
@@ -339,17 +333,11 @@ ManagerRoutine spin_routine(SpinProbe& probe) {
   };
 }
 
-struct CancelResult {
-  Stats latency;
-  Stats raw_rtt;         // raw TCP round trips timed between the cancels
-  double period_us = 0;  // mean time of one RpcTestCancel poll
-};
-
 // A client thread makes one kSpinOp call per `go`. For each, this thread waits until the routine
 // polls, lets it poll 200 us (the client thread then waits in poll()) and cancels. Every 100
 // cancels, with no call in progress, it times raw round trips for the one-way baseline.
-CancelResult cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinProbe& probe,
-                            const Once& raw) {
+void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinProbe& probe,
+                    const Once& raw) {
   const int total = kCancelWarmup + o.cancels;
   std::atomic<ThreadId> client_id{0};
   std::atomic<int> wrong{0};
@@ -391,29 +379,18 @@ CancelResult cancel_latency(const Options& o, Runtime& runtime, Binding& binding
   client.join();
   runtime.CloseHandle(handle);
   if (wrong > 0) throw std::runtime_error("a spin call did not end RPC_S_CALL_CANCELLED");
-  const auto polls = static_cast<double>(probe.polls.load() - polls_before);
-  return {stats_of(std::move(latency)), stats_of(std::move(raw_rtt)),
-          static_cast<double>(probe.spin_ns.load() - spin_before) / 1e3 / polls};
-}
-
-// ---- the report ----
-
-int g_missed = 0;
-
-const char* verdict(bool pass) {
-  if (!pass) ++g_missed;
-  return pass ? "PASS" : "FAIL";
-}
-
-std::string allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return "?";
-  std::string out;
-  for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &set)) out += (out.empty() ? "" : ",") + std::to_string(cpu);
-  }
-  return out;
+  const Stats rpc = stats_of(std::move(latency)), rtt = stats_of(std::move(raw_rtt));
+  const double period = static_cast<double>(probe.spin_ns.load() - spin_before) / 1e3 /
+                        static_cast<double>(probe.polls.load() - polls_before);
+  const double one_way = rtt.median / 2, bound = 2 * one_way + period;
+  std::printf("  RpcCancelThreadEx->TestCancel %9.2f %9.2f %6s %7.2fx %9s %7.2fx %s\n", rpc.median,
+              rpc.p90, "", rpc.median / one_way, "", bound / one_way, verdict(rpc.median <= bound));
+  std::printf("  raw round trip, between them  %9.2f %9.2f %5.0f%%   (one-way: half, %.2f)\n",
+              rtt.median, rtt.p90, 100 * rtt.cross, one_way);
+  std::printf(
+      "  RpcTestCancel polling period  %9.3f   (mean of a tight loop); target %.2f = 2 x "
+      "one-way + period\n",
+      period, bound);
 }
 
 int run(const Options& o) {
@@ -425,10 +402,12 @@ int run(const Options& o) {
     ~Remove() { std::filesystem::remove_all(dir); }
   } remove{dir};
 
+  cpu_set_t cpus;
+  check(sched_getaffinity(0, sizeof cpus, &cpus) == 0, "sched_getaffinity");
   std::printf(
-      "== runtime_bench, pass %s: CPUs allowed %s; %d round trips after %d warm-up, "
+      "== runtime_bench, pass %s: %d CPU(s) allowed; %d round trips after %d warm-up, "
       "%d cancels; times in us ==\n",
-      o.pass.c_str(), allowed_cpus().c_str(), o.iterations, o.warmup, o.cancels);
+      o.pass.c_str(), CPU_COUNT(&cpus), o.iterations, o.warmup, o.cancels);
   SpinProbe probe;
   Runtime runtime(RuntimeOptions{nullptr, nullptr, dir});
   Server server(runtime);
@@ -441,13 +420,9 @@ int run(const Options& o) {
   };
   server.register_interface(registration);
 
-  std::vector<std::string> rates;
-  CancelResult cancel;
-  std::printf("%-28s %9s %9s %6s %8s %9s %8s %s\n", "round trip", "median", "p90", "x-CPU", "ratio",
-              "p90 ratio", "target", "result");
+  const char* columns = "%-30s %9s %9s %6s %8s %9s %8s %s\n";
   for (const Protseq protseq : {Protseq::ncacn_ip_tcp, Protseq::ncalrpc}) {
     const bool tcp = protseq == Protseq::ncacn_ip_tcp;
-    const std::string name(transport::protseq_name(protseq));
     auto [request, response] = null_call_pdus(dir, protseq);
     RawServer raw(tcp ? std::filesystem::path() : dir / "raw.sock", request, response);
     const auto binding = bind_to(runtime, server, protseq);
@@ -456,53 +431,36 @@ int run(const Options& o) {
     const Once rpc_once = [&] { binding->call(test_interface_id(), test_op::kEcho, {}); };
     const auto [raw_rtt, rpc_rtt] = interleaved(o, raw_once, rpc_once);
     const double ratio = rpc_rtt.median / raw_rtt.median;
-    std::printf("%-12s raw ping-pong   %9.2f %9.2f %5.0f%%   (request %zu B, response %zu B)\n",
-                name.c_str(), raw_rtt.median, raw_rtt.p90, 100 * raw_rtt.cross, request.size(),
-                response.size());
-    std::printf("%-12s null call       %9.2f %9.2f %5.0f%% %7.2fx %8.2fx %8s %s\n", name.c_str(),
+    std::printf("\n%s: request %zu B, response %zu B\n", transport::protseq_name(protseq).data(),
+                request.size(), response.size());
+    std::printf(columns, "round trip", "median", "p90", "x-CPU", "ratio", "p90 ratio", "target",
+                "result");
+    std::printf("  raw ping-pong                %9.2f %9.2f %5.0f%%\n", raw_rtt.median, raw_rtt.p90,
+                100 * raw_rtt.cross);
+    std::printf("  null call                    %9.2f %9.2f %5.0f%% %7.2fx %8.2fx %8s %s\n",
                 rpc_rtt.median, rpc_rtt.p90, 100 * rpc_rtt.cross, ratio, rpc_rtt.p90 / raw_rtt.p90,
                 "<=1.50x",
                 std::abs(raw_rtt.cross - rpc_rtt.cross) > 0.25 ? "SKIP (placed differently)"
                                                                : verdict(ratio <= 1.5));
-    std::fflush(stdout);
-    for (int threads : {1, 16}) {
+    std::printf(columns, "calls per second", "runtime", "raw", "", "ratio", "", "", "");
+    const auto raw_client = [&] {
+      const auto c = raw.client();
+      return Once([c] { c->round_trip(); });
+    };
+    for (int threads : {1, 16}) {  // 16 threads share one Binding
       double raw_rate = 0, rpc_rate = 0;
       for (int round = 0; round < 3; ++round) {  // alternating, as the round trips
-        raw_rate += calls_per_second(o.seconds / 3, threads,
-                                     [&] {
-                                       const auto c = raw.client();
-                                       return Once([c] { c->round_trip(); });
-                                     }) /
-                    3;
+        raw_rate += calls_per_second(o.seconds / 3, threads, raw_client) / 3;
         rpc_rate += calls_per_second(o.seconds / 3, threads, [&] { return rpc_once; }) / 3;
       }
-      char line[160];
-      std::snprintf(line, sizeof line, "%-12s %2d thread%s     %9.0f %9.0f %7.2fx", name.c_str(),
-                    threads, threads == 1 ? " " : "s", rpc_rate, raw_rate, rpc_rate / raw_rate);
-      rates.push_back(line);
+      std::printf("  %2d client thread%s            %9.0f %9.0f %6s %7.2fx\n", threads,
+                  threads == 1 ? " " : "s", rpc_rate, raw_rate, "", rpc_rate / raw_rate);
     }
-    if (tcp) cancel = cancel_latency(o, runtime, *binding, probe, raw_once);
+    if (!tcp) continue;  // ncalrpc calls cannot be cancelled (CS-PS-1)
+    std::printf(columns, "cancel", "median", "p90", "", "/one-way", "", "target", "result");
+    cancel_latency(o, runtime, *binding, probe, raw_once);
+    std::fflush(stdout);
   }
-
-  std::printf("\n%-28s %9s %9s %8s   (16 threads share one Binding)\n", "calls per second",
-              "runtime", "raw", "ratio");
-  for (const auto& line : rates)
-    std::printf("%s\n", line.c_str());
-
-  const double one_way = cancel.raw_rtt.median / 2;
-  const double bound = 2 * one_way + cancel.period_us;
-  std::printf("\n%-28s %9s %9s %6s %8s %9s %8s %s\n", "cancel, ncacn_ip_tcp", "median", "p90", "",
-              "/one-way", "", "target", "result");
-  std::printf("%-28s %9.2f %9.2f %6s %7.2fx %9s %7.2fx %s\n", "RpcCancelThreadEx->TestCancel",
-              cancel.latency.median, cancel.latency.p90, "", cancel.latency.median / one_way, "",
-              bound / one_way, verdict(cancel.latency.median <= bound));
-  std::printf("%-28s %9.2f %9.2f %5.0f%%   (raw TCP, timed between the cancels)\n",
-              "raw round trip", cancel.raw_rtt.median, cancel.raw_rtt.p90,
-              100 * cancel.raw_rtt.cross);
-  std::printf("%-28s %9.2f   (raw round trip / 2)\n", "raw one-way", one_way);
-  std::printf("%-28s %9.3f   (mean, tight RpcTestCancel loop)\n", "polling period",
-              cancel.period_us);
-  std::printf("%-28s %9.2f   (2 x one-way + polling period)\n", "target", bound);
   std::printf("\npass %s: %s\n", o.pass.c_str(),
               g_missed == 0 ? "all judged targets met"
                             : (std::to_string(g_missed) + " target(s) missed").c_str());
@@ -516,27 +474,14 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   rpcfit::rpc::Options o;
-  bool ok = argc % 2 == 1;
-  for (int i = 1; ok && i + 1 < argc; i += 2) {
-    const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--pass") {
-      o.pass = value;
-    } else if (flag == "--iterations" || flag == "--warmup" || flag == "--cancels") {
-      (flag == "--iterations" ? o.iterations
-       : flag == "--warmup"   ? o.warmup
-                              : o.cancels) = std::atoi(value.c_str());
-    } else if (flag == "--seconds") {
-      o.seconds = std::atof(value.c_str());
-    } else {
-      ok = false;
-    }
-  }
-  if (!ok || o.iterations < 1 || o.cancels < 1 || o.warmup < 0 || o.seconds <= 0) {
-    std::fprintf(stderr,
-                 "usage: runtime_bench [--pass NAME] [--iterations N] [--warmup N] "
-                 "[--cancels N] [--seconds S]\n");
-    return 3;
-  }
+  CLI::App app{"rpcfit runtime benchmark: null calls, throughput and cancels against raw sockets"};
+  app.add_option("--pass", o.pass, "Name of this pass in the report");
+  app.add_option("--iterations", o.iterations, "Timed round trips per row")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--warmup", o.warmup, "Untimed round trips first")->check(CLI::NonNegativeNumber);
+  app.add_option("--cancels", o.cancels, "Timed cancels")->check(CLI::PositiveNumber);
+  app.add_option("--seconds", o.seconds, "Per throughput row and side")->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
   try {
     return rpcfit::rpc::run(o);
   } catch (const std::exception& e) {

@@ -152,6 +152,15 @@ Outcome CallThread::finish() {
   return outcome_.get();
 }
 
+RpcStatus raised_by(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const RpcException& e) {
+    return e.status();
+  }
+  return status::kOk;
+}
+
 std::string make_run_dir() {
   std::string tmpl = "/tmp/rpcfit-test-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";

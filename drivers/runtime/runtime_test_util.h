@@ -123,6 +123,9 @@ class Pair {
   RpcStatus cancel(ThreadId target, long timeout, std::uint32_t access = access::kThreadAllAccess);
 };
 
+// The status `fn` raised as RpcException; RPC_S_OK when it returned.
+RpcStatus raised_by(const std::function<void()>& fn);
+
 std::string make_run_dir();
 void remove_run_dir(const std::string& dir);
 

@@ -66,40 +66,19 @@ std::optional<wire::CoPdu> ServerConnection::next_pdu() {
 
 void ServerConnection::run() {
   while (auto pdu = next_pdu()) {
-    switch (pdu->type) {
-      case wire::PType::bind:
-      case wire::PType::alter_context:
-        handle_bind(*pdu);
-        break;
-      case wire::PType::request:
-        handle_request(*pdu);
-        break;
-      case wire::PType::co_cancel:
-        // For a call still arriving it is remembered; for an unknown call ignored (CS-SRV-6).
-        if (auto it = early_.find(pdu->call_id); it != early_.end()) ++it->second.co_cancels;
-        break;
-      case wire::PType::orphaned:
-        reassembler_.discard(pdu->call_id);
-        early_.erase(pdu->call_id);
-        break;
-      case wire::PType::response:
-      case wire::PType::ping:
-      case wire::PType::fault:
-      case wire::PType::working:
-      case wire::PType::nocall:
-      case wire::PType::reject:
-      case wire::PType::ack:
-      case wire::PType::cl_cancel:
-      case wire::PType::fack:
-      case wire::PType::cancel_ack:
-      case wire::PType::bind_ack:
-      case wire::PType::bind_nak:
-      case wire::PType::alter_context_resp:
-      case wire::PType::auth3:
-      case wire::PType::shutdown:
-      case wire::PType::rts:
-        break;  // nothing a server answers
+    auto type = pdu->type;
+    if (type == wire::PType::bind || type == wire::PType::alter_context) {
+      handle_bind(*pdu);
+    } else if (type == wire::PType::request) {
+      handle_request(*pdu);
+    } else if (type == wire::PType::co_cancel) {
+      // For a call still arriving it is remembered; for an unknown call ignored (CS-SRV-6).
+      if (auto it = early_.find(pdu->call_id); it != early_.end()) ++it->second.co_cancels;
+    } else if (type == wire::PType::orphaned) {
+      reassembler_.discard(pdu->call_id);
+      early_.erase(pdu->call_id);
     }
+    // Anything else is nothing a server answers.
     if (core_->stopping) break;
   }
   std::lock_guard lock(io_mu_);
@@ -321,43 +300,18 @@ bool ServerConnection::route_during_call(const Bytes& bytes, ServerCall& call) {
   auto pdu = wire::decode_co(bytes);
   if (!pdu) return false;
   bool ours = pdu->call_id == call.call_id();
-  switch (pdu->type) {
-    case wire::PType::co_cancel:
-      if (ours) {
-        call.note_cancel(false);
-        core_->emit(ServerEventKind::cancel_arrived, call.call_id(), call.opnum());
-      }
-      return true;  // for another call: ignored (CS-SRV-6)
-    case wire::PType::orphaned:
-      if (ours) {
-        call.note_cancel(true);
-        core_->emit(ServerEventKind::orphaned_arrived, call.call_id(), call.opnum());
-      }
-      return true;
-    case wire::PType::request:
-    case wire::PType::ping:
-    case wire::PType::response:
-    case wire::PType::fault:
-    case wire::PType::working:
-    case wire::PType::nocall:
-    case wire::PType::reject:
-    case wire::PType::ack:
-    case wire::PType::cl_cancel:
-    case wire::PType::fack:
-    case wire::PType::cancel_ack:
-    case wire::PType::bind:
-    case wire::PType::bind_ack:
-    case wire::PType::bind_nak:
-    case wire::PType::alter_context:
-    case wire::PType::alter_context_resp:
-    case wire::PType::auth3:
-    case wire::PType::shutdown:
-    case wire::PType::rts:
-      // Handled after the call, in order; a peer that floods a busy call loses the connection.
-      if (backlog_.size() >= kMaxBacklog) return false;
-      backlog_.push_back(std::move(*pdu));
-      return true;
+  if (pdu->type == wire::PType::co_cancel || pdu->type == wire::PType::orphaned) {
+    bool orphaned = pdu->type == wire::PType::orphaned;
+    if (ours) {  // for another call: ignored (CS-SRV-6)
+      call.note_cancel(orphaned);
+      core_->emit(orphaned ? ServerEventKind::orphaned_arrived : ServerEventKind::cancel_arrived,
+                  call.call_id(), call.opnum());
+    }
+    return true;
   }
+  // Handled after the call, in order; a peer that floods a busy call loses the connection.
+  if (backlog_.size() >= kMaxBacklog) return false;
+  backlog_.push_back(std::move(*pdu));
   return true;
 }
 

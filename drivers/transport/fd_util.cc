@@ -65,7 +65,6 @@ bool set_nonblocking(int fd) {
   return ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
-namespace {
 IoResult wait_result(const WaitResult& w, const char* what) {
   switch (w.outcome) {
     case WaitOutcome::ready:
@@ -79,7 +78,6 @@ IoResult wait_result(const WaitResult& w, const char* what) {
   }
   return {IoStatus::failed, what};
 }
-}  // namespace
 
 IoResult write_all(int fd, const std::string& data, const Clock& clock, const Deadline& deadline) {
   std::size_t done = 0;

@@ -47,6 +47,8 @@ struct WaitResult {
 // before the wait is always reported. EINTR is retried against the same deadline.
 WaitResult wait_fd(int fd, short events, const Waker* waker, const Clock& clock,
                    const Deadline& deadline);
+// The wait's outcome as an IoResult; `what` names the failing call in the detail.
+IoResult wait_result(const WaitResult& w, const char* what);
 
 // "what: strerror(err)".
 std::string errno_text(const std::string& what, int err);

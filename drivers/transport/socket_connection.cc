@@ -11,20 +11,6 @@ namespace {
 // One read's worth: a whole maximum-size fragment fits, so a large PDU needs few calls.
 constexpr std::size_t kReadChunk = 64 * 1024;
 
-IoResult from_wait(const WaitResult& w) {
-  switch (w.outcome) {
-    case WaitOutcome::ready:
-      return {};
-    case WaitOutcome::woken:
-      return {IoStatus::woken, {}};
-    case WaitOutcome::timed_out:
-      return {IoStatus::timed_out, {}};
-    case WaitOutcome::failed:
-      return {IoStatus::failed, errno_text("poll", w.error)};
-  }
-  return {IoStatus::failed, "poll"};
-}
-
 }  // namespace
 
 SocketConnection::SocketConnection(Fd fd, const Clock& clock, CaptureSink* capture, Endpoint local,
@@ -80,7 +66,7 @@ IoResult SocketConnection::flush(const Deadline& deadline, const Waker* waker) {
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return fail_send(errno);
-    IoResult waited = from_wait(wait_fd(raw_fd_, POLLOUT, waker, clock_, deadline));
+    IoResult waited = wait_result(wait_fd(raw_fd_, POLLOUT, waker, clock_, deadline), "poll");
     if (!waited.ok()) return waited;
   }
   return {};
@@ -151,7 +137,7 @@ IoResult SocketConnection::receive(Bytes& pdu, const Deadline& deadline, const W
   for (;;) {
     if (auto done = take_frame(pdu)) return *done;
     if (closed_.load()) return {IoStatus::failed, "connection is closed"};
-    IoResult waited = from_wait(wait_fd(raw_fd_, POLLIN, waker, clock_, deadline));
+    IoResult waited = wait_result(wait_fd(raw_fd_, POLLIN, waker, clock_, deadline), "poll");
     if (!waited.ok()) return waited;
     read_some();
   }

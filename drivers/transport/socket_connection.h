@@ -74,7 +74,7 @@ class SocketConnection final : public StreamConnection {
   wire::StreamSplitter splitter_;
   Bytes recv_buffer_;
   bool eof_ = false;
-  std::string recv_error_;  // sticky once set
+  std::string recv_error_;                   // sticky once set
   IoStatus recv_status_ = IoStatus::failed;  // of recv_error_
 };
 

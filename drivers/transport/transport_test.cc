@@ -63,6 +63,24 @@ class TransportTest : public ::testing::TestWithParam<Protseq> {
     ASSERT_NE(server_, nullptr);
   }
 
+  // A hand-driven client and the accepted server side, past the ncacn_http banner.
+  struct RawPair {
+    std::unique_ptr<StreamListener> listener;
+    std::unique_ptr<RawSocket> raw;
+    std::unique_ptr<StreamConnection> server;
+  };
+  RawPair raw_pair() {
+    RawPair p;
+    p.listener = listen_any();
+    if (!p.listener) return p;
+    p.raw = raw_connect(*p.listener);
+    p.server = accept_one(*p.listener);
+    if (p.server && GetParam() == Protseq::ncacn_http) {
+      EXPECT_EQ(p.raw->recv_exact(14), "ncacn_http/1.0");
+    }
+    return p;
+  }
+
   // A hand-driven client. For ncacn_http the test reads the banner itself after accept().
   std::unique_ptr<RawSocket> raw_connect(const StreamListener& listener) {
     std::unique_ptr<RawSocket> s;
@@ -210,14 +228,8 @@ TEST_P(TransportTest, ClientsCloseIsTeedOnceBySideAndPeerSeesClosed) {
 }
 
 TEST_P(TransportTest, LargePduArrivingInPiecesIsOneFrame) {
-  auto listener = listen_any();
-  ASSERT_NE(listener, nullptr);
-  auto raw = raw_connect(*listener);
-  auto server = accept_one(*listener);
+  auto [listener, raw, server] = raw_pair();
   ASSERT_NE(server, nullptr);
-  if (GetParam() == Protseq::ncacn_http) {
-    EXPECT_EQ(raw->recv_exact(14), "ncacn_http/1.0");
-  }
   const Bytes big = request_pdu(7, 60000);
   const Bytes first(big.begin(), big.begin() + 30000);
   const Bytes second(big.begin() + 30000, big.end());
@@ -237,14 +249,8 @@ TEST_P(TransportTest, LargePduArrivingInPiecesIsOneFrame) {
 }
 
 TEST_P(TransportTest, TwoPdusInOneWriteAreTwoFrames) {
-  auto listener = listen_any();
-  ASSERT_NE(listener, nullptr);
-  auto raw = raw_connect(*listener);
-  auto server = accept_one(*listener);
+  auto [listener, raw, server] = raw_pair();
   ASSERT_NE(server, nullptr);
-  if (GetParam() == Protseq::ncacn_http) {
-    EXPECT_EQ(raw->recv_exact(14), "ncacn_http/1.0");
-  }
   const Bytes a = cancel_pdu(3);
   const Bytes b = request_pdu(4, 64);
   raw->send_all(concat(a, b));
@@ -316,10 +322,7 @@ TEST_P(TransportTest, InterruptUnblocksAReceiveInAnotherThread) {
 }
 
 TEST_P(TransportTest, GarbageFromThePeerFailsTheConnection) {
-  auto listener = listen_any();
-  ASSERT_NE(listener, nullptr);
-  auto raw = raw_connect(*listener);
-  auto server = accept_one(*listener);
+  auto [listener, raw, server] = raw_pair();
   ASSERT_NE(server, nullptr);
   const std::string junk = "GET / HTTP/1.1\r\n";
   raw->send_all(Bytes(junk.begin(), junk.end()));
