@@ -2,6 +2,8 @@
 // RpcMgmtSetCancelTimeout return, and that refused cancels leave the call and the wire alone.
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "drivers/runtime/runtime_test_util.h"
 
 namespace rpcfit::rpc {
@@ -11,9 +13,9 @@ using testing::CallThread;
 using testing::Pair;
 using transport::Protseq;
 
-// A call that runs for `ms` scenario milliseconds unless cancelled.
-CallThread cancellable_call(Pair& p, std::uint32_t ms) {
-  return CallThread(*p.client, p.binding, test_op::kCancellable, milliseconds_input(ms));
+// A call that runs, deaf to cancels, until the test opens the gate; `ms` tags its input.
+CallThread gated_call(Pair& p, std::uint32_t ms) {
+  return CallThread(*p.client, p.binding, testing::kGated, milliseconds_input(ms));
 }
 
 TEST(CancelApi, CS_ARG_1_NullClosedAndUnknownHandlesAreInvalid) {
@@ -34,11 +36,12 @@ TEST(CancelApi, CS_ARG_1_NullClosedAndUnknownHandlesAreInvalid) {
 
 TEST(CancelApi, CS_ACC_1_WithoutSetContextTheCallRunsOnAndNothingIsSent) {
   Pair p(Protseq::ncacn_ip_tcp);
-  auto call = cancellable_call(p, 500);
+  auto call = gated_call(p, 500);
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   auto without = access::kThreadAllAccess & ~access::kThreadSetContext;
   EXPECT_EQ(p.cancel(call.thread_id(), 0, without), status::kAccessDenied);
   EXPECT_EQ(p.cancel(call.thread_id(), 0, access::kThreadQueryInformation), status::kAccessDenied);
+  p.open_gate();
   auto outcome = call.finish();
   EXPECT_TRUE(outcome.returned) << outcome.what;
   EXPECT_EQ(p.capture.count("co_cancel"), 0u);
@@ -48,7 +51,7 @@ TEST(CancelApi, CS_ACC_1_WithoutSetContextTheCallRunsOnAndNothingIsSent) {
 
 TEST(CancelApi, CS_ACC_1_SetContextAloneIsEnough) {
   Pair p(Protseq::ncacn_ip_tcp);
-  auto call = cancellable_call(p, 60000);
+  CallThread call(*p.client, p.binding, test_op::kCancellable, milliseconds_input(60000));
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), 5, access::kThreadSetContext), status::kOk);
   EXPECT_EQ(call.finish().raised, status::kCallCancelled);
@@ -58,30 +61,33 @@ TEST(CancelApi, CS_PLT_1_TheLegacyProfileCannotCancel) {
   RuntimeOptions legacy;
   legacy.legacy_platform = true;
   Pair p(Protseq::ncacn_ip_tcp, 0.1, legacy);
-  auto call = cancellable_call(p, 300);
+  auto call = gated_call(p, 300);
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), 1), status::kCannotSupport);
   EXPECT_EQ(p.client->RpcMgmtSetCancelTimeout(5), status::kCannotSupport);
+  p.open_gate();
   EXPECT_TRUE(call.finish().returned);
   EXPECT_EQ(p.capture.count("co_cancel"), 0u);
 }
 
 TEST(CancelApi, CS_TMO_0_ATimeoutBelowInfiniteIsInvalid) {
   Pair p(Protseq::ncacn_ip_tcp);
-  auto call = cancellable_call(p, 300);
+  auto call = gated_call(p, 300);
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), -2), status::kInvalidTimeout);
   // The access check comes first.
   EXPECT_EQ(p.cancel(call.thread_id(), -2, 0), status::kAccessDenied);
+  p.open_gate();
   EXPECT_TRUE(call.finish().returned);
   EXPECT_EQ(p.capture.count("co_cancel"), 0u);
 }
 
 TEST(CancelApi, CS_NP_1_NamedPipesRefuseAnInfiniteTimeoutAndTheCallRunsOn) {
   Pair p(Protseq::ncacn_np);
-  auto call = cancellable_call(p, 300);
+  auto call = gated_call(p, 300);
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), kCancelInfiniteTimeout), status::kInvalidTimeout);
+  p.open_gate();
   auto outcome = call.finish();
   EXPECT_TRUE(outcome.returned) << outcome.what;
   EXPECT_EQ(p.capture.count("co_cancel"), 0u);
@@ -91,10 +97,11 @@ class NotCancelCapable : public ::testing::TestWithParam<Protseq> {};
 
 TEST_P(NotCancelCapable, CS_PS_1_CannotSupportAndNothingIsSent) {
   Pair p(GetParam());
-  auto call = cancellable_call(p, 300);
+  auto call = gated_call(p, 300);
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), 0), status::kCannotSupport);
   EXPECT_EQ(p.cancel(call.thread_id(), kCancelInfiniteTimeout), status::kCannotSupport);
+  p.open_gate();
   auto outcome = call.finish();
   EXPECT_TRUE(outcome.returned) << outcome.what;
   EXPECT_EQ(p.capture.count("co_cancel"), 0u);
@@ -109,12 +116,12 @@ INSTANTIATE_TEST_SUITE_P(Protseqs, NotCancelCapable,
 
 TEST(CancelApi, CS_RET_1_TheCancelReturnsWithoutWaitingForTheCall) {
   Pair p(Protseq::ncacn_ip_tcp);
-  // A routine that ignores cancels for a long time; an infinite timeout waits for it.
-  auto call = CallThread(*p.client, p.binding, test_op::kDeaf, milliseconds_input(3000));
+  auto call = CallThread(*p.client, p.binding, testing::kGated, Bytes{});
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), kCancelInfiniteTimeout), status::kOk);
-  // The call is still running when the cancel has returned.
+  // The cancel has returned while the call is still running.
   EXPECT_EQ(p.events.count(ServerEventKind::call_finished), 0);
+  p.open_gate();
   auto outcome = call.finish();
   EXPECT_TRUE(outcome.returned) << outcome.what;
 }
@@ -171,11 +178,12 @@ TEST(CancelApi, CS_MGMT_2_RpcCancelThreadUsesTheTargetsOwnTimeout) {
 
 TEST(CancelApi, CS_MGMT_2_AThreadThatSetNoTimeoutCannotBeCancelledOnNamedPipes) {
   Pair p(Protseq::ncacn_np);
-  auto call = cancellable_call(p, 300);
+  auto call = gated_call(p, 300);
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   auto handle = p.client->OpenThread(access::kThreadAllAccess, call.thread_id());
   EXPECT_EQ(p.client->RpcCancelThread(handle), status::kInvalidTimeout);
   p.client->CloseHandle(handle);
+  p.open_gate();
   EXPECT_TRUE(call.finish().returned);
 }
 

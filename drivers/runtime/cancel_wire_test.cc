@@ -33,6 +33,16 @@ std::optional<SeenPdu> first_of(const Pair& p, const std::string& type) {
   return std::nullopt;
 }
 
+// Waits until the client has sent `n` PDUs of `type`.
+bool sent(const Pair& p, const std::string& type, std::size_t n = 1) {
+  return p.capture.wait_until([&](const std::vector<SeenPdu>& pdus) {
+    std::size_t seen = 0;
+    for (const auto& pdu : pdus)
+      seen += pdu.outbound && pdu.type == type ? 1u : 0u;
+    return seen >= n;
+  });
+}
+
 class CoCancel : public ::testing::TestWithParam<Protseq> {};
 
 TEST_P(CoCancel, CS_FWD_1_ACancelAfterTheFirstFragmentSendsCoCancelAndTheServerSeesIt) {
@@ -62,7 +72,7 @@ TEST_P(CoCancel, CS_FWD_1_ACancelAfterTheFirstFragmentSendsCoCancelAndTheServerS
 
 TEST_P(CoCancel, CS_TMO_2_AHungServerIsOrphanedAtTheTimeoutAndTheStubRunsOn) {
   Pair p(GetParam());
-  CallThread call(*p.client, p.binding, test_op::kDeaf, milliseconds_input(4000));
+  CallThread call(*p.client, p.binding, testing::kGated, Bytes{});
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   auto posted = p.clock.now();
   EXPECT_EQ(p.cancel(call.thread_id(), 1), status::kOk);
@@ -79,6 +89,8 @@ TEST_P(CoCancel, CS_TMO_2_AHungServerIsOrphanedAtTheTimeoutAndTheStubRunsOn) {
   // MS-RPCE: the connection is closed after an orphaned PDU.
   EXPECT_TRUE(p.capture.wait_closed(1));
   // CS-STUB-1 and CS-SRV-5: the routine runs to its end and its result is discarded.
+  EXPECT_EQ(p.events.count(ServerEventKind::call_finished), 0);
+  p.open_gate();
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::result_discarded));
   EXPECT_EQ(p.events.count(ServerEventKind::call_finished), 1);
   EXPECT_EQ(p.events.count(ServerEventKind::response_sent), 0);
@@ -90,7 +102,7 @@ TEST_P(CoCancel, CS_TMO_2_AHungServerIsOrphanedAtTheTimeoutAndTheStubRunsOn) {
 
 TEST_P(CoCancel, CS_TMO_3_ZeroTimeoutSendsCoCancelThenOrphanedAndFailsAtOnce) {
   Pair p(GetParam());
-  CallThread call(*p.client, p.binding, test_op::kDeaf, milliseconds_input(3000));
+  CallThread call(*p.client, p.binding, testing::kGated, Bytes{});
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   auto posted = p.clock.now();
   EXPECT_EQ(p.cancel(call.thread_id(), 0), status::kOk);
@@ -98,29 +110,37 @@ TEST_P(CoCancel, CS_TMO_3_ZeroTimeoutSendsCoCancelThenOrphanedAndFailsAtOnce) {
   EXPECT_EQ(outcome.raised, status::kCallCancelled);
   EXPECT_LT(outcome.ended - posted, kLate);
   EXPECT_EQ(outbound(p), (std::vector<std::string>{"bind", "request", "co_cancel", "orphaned"}));
+  p.open_gate();
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::result_discarded));
 }
 
 // Not on ncacn_np: CS-NP-1 refuses an infinite timeout there.
 TEST(CoCancelTcp, CS_TMO_4_AnInfiniteTimeoutWaitsForTheServer) {
   Pair p(Protseq::ncacn_ip_tcp);
-  CallThread call(*p.client, p.binding, test_op::kDeaf, milliseconds_input(3000));
+  CallThread call(*p.client, p.binding, testing::kGated, milliseconds_input(3000));
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
-  auto posted = p.clock.now();
   EXPECT_EQ(p.cancel(call.thread_id(), kCancelInfiniteTimeout), status::kOk);
+  ASSERT_TRUE(sent(p, "co_cancel"));
+  // Well past any finite timeout the call still waits: only the server's reply ends it.
+  EXPECT_FALSE(p.capture.wait_until_for([](const auto& pdus) { return pdus.size() > 4; },
+                                        std::chrono::milliseconds(300)));
+  auto opened = p.clock.now();
+  p.open_gate();
   auto outcome = call.finish();
   // CS-RES-2: the normal response ends the call with its results.
   EXPECT_TRUE(outcome.returned) << outcome.what;
   EXPECT_EQ(outcome.output, milliseconds_input(3000));
-  EXPECT_GE(outcome.ended - posted, milliseconds(2000));
+  EXPECT_GE(outcome.ended, opened);
   EXPECT_EQ(p.capture.count("orphaned"), 0u);
 }
 
 TEST_P(CoCancel, CS_TMO_1_AReplyBeforeTheTimeoutEndsTheCallWithoutOrphaning) {
   Pair p(GetParam());
-  CallThread call(*p.client, p.binding, test_op::kDeaf, milliseconds_input(1000));
+  CallThread call(*p.client, p.binding, testing::kGated, Bytes{});
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), 60), status::kOk);
+  ASSERT_TRUE(sent(p, "co_cancel"));
+  p.open_gate();
   auto outcome = call.finish();
   EXPECT_TRUE(outcome.returned) << outcome.what;
   EXPECT_EQ(p.capture.count("co_cancel"), 1u);
@@ -129,10 +149,12 @@ TEST_P(CoCancel, CS_TMO_1_AReplyBeforeTheTimeoutEndsTheCallWithoutOrphaning) {
 
 TEST_P(CoCancel, CS_SRV_4_AndCS_RES_3_ACancelTheRoutineNeverSawStaysPendingOnTheClient) {
   Pair p(GetParam());
-  CallThread call(*p.client, p.binding, test_op::kDeaf, milliseconds_input(1500));
+  CallThread call(*p.client, p.binding, testing::kGated, Bytes{});
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), 60), status::kOk);
   EXPECT_EQ(p.cancel(call.thread_id(), 60), status::kOk);
+  ASSERT_TRUE(sent(p, "co_cancel", 2));
+  p.open_gate();
   auto outcome = call.finish();
   EXPECT_TRUE(outcome.returned) << outcome.what;
   auto response = first_of(p, "response");
@@ -149,7 +171,7 @@ TEST_P(CoCancel, CS_RES_3_TheMissedCancelRidesOnTheThreadsNextCall) {
   // cancel stays pending and the second call starts with it (CS-IDLE-1, CS-PEND-1).
   auto calls = std::async(std::launch::async, [&] {
     id.set_value(p.client->GetCurrentThreadId());
-    auto first = p.binding->call(test_interface_id(), test_op::kDeaf, milliseconds_input(1500));
+    auto first = p.binding->call(test_interface_id(), testing::kGated, milliseconds_input(1500));
     try {
       p.binding->call(test_interface_id(), test_op::kCancellable, milliseconds_input(60000));
       return std::make_pair(first, status::kOk);
@@ -160,6 +182,8 @@ TEST_P(CoCancel, CS_RES_3_TheMissedCancelRidesOnTheThreadsNextCall) {
   auto target = id_future.get();
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(target, 60), status::kOk);
+  ASSERT_TRUE(sent(p, "co_cancel"));
+  p.open_gate();
   ASSERT_EQ(calls.wait_for(testing::kPatience), std::future_status::ready);
   auto [first, second] = calls.get();
   EXPECT_EQ(first, milliseconds_input(1500)) << "the first call returns its results";

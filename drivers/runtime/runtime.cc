@@ -134,8 +134,12 @@ void Runtime::end_call(const std::shared_ptr<CallControl>& call, bool leave_canc
   std::lock_guard lock(self->mu);
   if (self->call == call) self->call.reset();
   std::lock_guard call_lock(call->mu);
+  // A cancel the server missed (CS-RES-3), or one posted to the call too late to be sent (after
+  // its reply was taken, say), waits for the thread's next call like one posted a moment later
+  // (CS-IDLE-1). One already pending was posted later still, so its timeout stands.
+  bool leave = leave_cancel_pending || call->cancel.owed() > 0;
   call->cancel.finish();
-  if (leave_cancel_pending) {
+  if (leave && !self->pending) {
     self->pending = true;
     self->pending_timeout = call->cancel.last_timeout();
   }

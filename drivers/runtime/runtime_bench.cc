@@ -1,14 +1,12 @@
-// Null-call latency, throughput and cancel latency of the runtime, each against raw sockets that
-// carry the same bytes in the same run. A plain program (not the Google Benchmark runner) that
-// prints medians, p90s and ratios with PASS/FAIL against the targets:
-//   - a null call within 1.5x of a raw ping-pong of the same request and response PDUs;
-//   - RpcCancelThreadEx -> RpcTestCancel within 2x the raw one-way latency (raw TCP round trip / 2)
-//     plus the polling period, for a routine that polls RpcTestCancel in a tight loop.
-// Raw and runtime round trips alternate in blocks. Unpinned, the scheduler keeps each thread pair
-// on one CPU or on two (a cross-CPU round trip costs several times more), so every row shows the
-// share of cross-CPU round trips, and a ratio between rows placed differently is not judged (SKIP).
+// Null-call latency, calls per second and cancel latency of the runtime, each against raw sockets
+// carrying the same bytes in the same run; a plain program (no Google Benchmark runner) printing
+// medians, p90s, ratios and PASS/FAIL against the targets: a null call within 1.5x of the raw
+// ping-pong; RpcCancelThreadEx -> RpcTestCancel within 2x the raw one-way latency (half the raw
+// TCP round trip) plus the polling period of a routine polling RpcTestCancel in a tight loop.
+// Unpinned, the scheduler keeps the two threads of a connection on one CPU or on two (a cross-CPU
+// round trip costs several times more). So raw and runtime round trips alternate in blocks, each
+// on new connections that draw the placement again, and are compared by placement: like with like.
 // Exits 1 when a target is missed, 3 on error. tools/bench.sh runs it pinned to one CPU and not.
-// Usage: runtime_bench [--pass NAME] [--iterations N] [--warmup N] [--cancels N] [--seconds S]
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -17,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -25,7 +24,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <latch>
@@ -47,9 +45,10 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 using transport::Protseq;
-using Once = std::function<void()>;
-constexpr std::uint16_t kSpinOp = 3;  // added to the test interface here: polls RpcTestCancel
-constexpr int kBlock = 500;           // round trips per alternating block
+using Once = std::function<void()>;    // one round trip on some connection
+using Opener = std::function<Once()>;  // opens a connection; its Once keeps it open
+constexpr std::uint16_t kSpinOp = 3;   // added to the test interface here: polls RpcTestCancel
+constexpr int kBlock = 500;            // round trips per alternating block
 constexpr int kCancelWarmup = 100;
 
 struct Options {
@@ -72,80 +71,70 @@ void check(bool ok, const std::string& what) {
   if (!ok) throw std::system_error(errno, std::generic_category(), what);
 }
 
-// A counter to wait on that blocks in the kernel at once (std::atomic::wait spins and yields
-// first, which would put the waiting thread between the threads under test on one CPU).
-class Counter {
- public:
-  void add() {
-    std::lock_guard lock(mu_);
-    ++n_;
-    cv_.notify_all();
-  }
-  int get() {
-    std::lock_guard lock(mu_);
-    return n_;
-  }
-  void wait_until(int at) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return n_ >= at; });
-  }
+// Counters to wait on, under one lock. The waits block in the kernel at once (std::atomic::wait
+// spins and yields first, which would put the waiter between the threads under test).
+std::mutex g_mu;
+std::condition_variable g_cv;
 
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int n_ = 0;
-};
-
-struct Samples {
-  std::vector<double> us;
-  int cross = 0;  // round trips whose server ran on another CPU than the client
-};
-
-struct Stats {
-  double median = 0;  // microseconds
-  double p90 = 0;
-  double cross = 0;  // share of cross-CPU round trips
-};
-
-Stats stats_of(Samples s) {
-  if (s.us.empty()) return {};
-  std::sort(s.us.begin(), s.us.end());
-  const auto n = s.us.size();
-  return {s.us[n / 2], s.us[n * 9 / 10], s.cross / static_cast<double>(n)};
+void bump(int& counter) {
+  std::lock_guard lock(g_mu);
+  ++counter;
+  g_cv.notify_all();
 }
 
-void time_block(int n, const Once& once, Samples& s) {
+void wait_until(const int& counter, int at) {
+  std::unique_lock lock(g_mu);
+  g_cv.wait(lock, [&] { return counter >= at; });
+}
+
+// Round-trip times in microseconds by placement: [0] server on the client's CPU, [1] on another.
+using Samples = std::array<std::vector<double>, 2>;
+
+struct Stats {
+  double median = std::nan(""), p90 = std::nan("");
+  double share = 0;  // of all samples of the row
+  std::size_t n = 0;
+};
+
+Stats stats_of(std::vector<double> v, const Samples& all) {
+  const std::size_t total = all[0].size() + all[1].size();
+  if (v.empty()) return {};
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v[v.size() * 9 / 10],
+          static_cast<double>(v.size()) / static_cast<double>(total), v.size()};
+}
+
+void time_block(int n, const Once& once, Samples* s) {  // untimed without `s`
   for (int i = 0; i < n; ++i) {
     const auto start = Steady::now();
     once();
-    s.us.push_back(std::chrono::duration<double, std::micro>(Steady::now() - start).count());
-    if (sched_getcpu() != g_server_cpu.load(std::memory_order_relaxed)) ++s.cross;
+    const double us = std::chrono::duration<double, std::micro>(Steady::now() - start).count();
+    if (s) (*s)[sched_getcpu() != g_server_cpu.load(std::memory_order_relaxed)].push_back(us);
   }
 }
 
-std::pair<Stats, Stats> interleaved(const Options& o, const Once& raw, const Once& rpc) {
-  for (int i = 0; i < o.warmup; ++i) {
-    raw();
-    rpc();
-  }
-  Samples a, b;
+std::pair<Samples, Samples> interleaved(const Options& o, const Opener& raw, const Opener& rpc) {
+  std::pair<Samples, Samples> out;
   for (int done = 0; done < o.iterations; done += kBlock) {
-    time_block(std::min(kBlock, o.iterations - done), raw, a);
-    time_block(std::min(kBlock, o.iterations - done), rpc, b);
+    for (auto [open, samples] : {std::pair{&raw, &out.first}, std::pair{&rpc, &out.second}}) {
+      const Once once = (*open)();
+      time_block(done == 0 ? o.warmup : 50, once, nullptr);
+      time_block(std::min(kBlock, o.iterations - done), once, samples);
+    }
   }
-  return {stats_of(std::move(a)), stats_of(std::move(b))};
+  return out;
 }
 
-// Calls per second of `threads` threads, each running make()() in a loop for `seconds` after 100
-// untimed calls (which also open the connections).
-double calls_per_second(double seconds, int threads, const std::function<Once()>& make) {
+// Calls per second of `threads` threads, each running open()() in a loop for `seconds` after 100
+// untimed calls.
+double calls_per_second(double seconds, int threads, const Opener& open) {
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> total{0};
   std::latch ready(threads + 1);
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
-      const Once once = make();
+      const Once once = open();
       for (int i = 0; i < 100; ++i)
         once();
       ready.arrive_and_wait();
@@ -166,7 +155,8 @@ double calls_per_second(double seconds, int threads, const std::function<Once()>
 }
 
 // ---- the raw ping-pong: blocking read() then write() on the server thread, write() then read()
-// on the client, TCP_NODELAY, one server thread per connection as the runtime has ----
+// on the client, TCP_NODELAY; one server thread per connection, started by an accept thread, as
+// the runtime's are ----
 
 // Writes (out) or reads all of `bytes`, blocking; false on end of stream or error.
 bool transfer(int fd, Bytes& bytes, bool out) {
@@ -180,24 +170,12 @@ bool transfer(int fd, Bytes& bytes, bool out) {
   return true;
 }
 
-struct RawConnection {
-  RawConnection(int f, Bytes req, std::size_t response_size)
-      : fd(f), request(std::move(req)), response(response_size) {}
-  ~RawConnection() { ::close(fd); }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-  void round_trip() { check(transfer(fd, request, true) && transfer(fd, response, false), "raw"); }
-  int fd;
-  Bytes request, response;
-};
-
-// Connections are accepted by client() itself, and each gets its own server thread.
 class RawServer {
  public:
   // TCP on 127.0.0.1 (any port) when `path` is empty, else a Unix stream socket at `path`.
   RawServer(const std::filesystem::path& path, Bytes request, Bytes response)
-      : tcp_(path.empty()), request_(std::move(request)), response_(std::move(response)) {
-    if (tcp_) {
+      : request_(std::move(request)), response_(std::move(response)) {
+    if (path.empty()) {
       auto* in = reinterpret_cast<sockaddr_in*>(&address_);
       in->sin_family = AF_INET;
       in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -206,93 +184,109 @@ class RawServer {
       auto* un = reinterpret_cast<sockaddr_un*>(&address_);
       un->sun_family = AF_UNIX;
       check(path.native().size() < sizeof un->sun_path, "socket path too long");
-      std::strcpy(un->sun_path, path.c_str());
+      path.native().copy(un->sun_path, sizeof un->sun_path - 1);
       length_ = sizeof(sockaddr_un);
     }
-    listen_fd_ = ::socket(address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    check(listen_fd_ >= 0 && ::bind(listen_fd_, address(), length_) == 0 &&
-              ::listen(listen_fd_, 64) == 0 &&
+    listen_fd_ = socket();
+    check(::bind(listen_fd_, address(), length_) == 0 && ::listen(listen_fd_, 64) == 0 &&
               ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address_), &length_) == 0,
           "raw listen");
+    acceptor_ = std::thread([this] {
+      for (int fd;
+           (fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC)) >= 0 || errno == EINTR;) {
+        if (fd < 0) continue;
+        if (stopping_) {
+          ::close(fd);
+          return;
+        }
+        nodelay(fd);
+        threads_.emplace_back([this, fd] {
+          Bytes in(request_.size()), out = response_;
+          while (transfer(fd, in, false)) {
+            g_server_cpu.store(sched_getcpu(), std::memory_order_relaxed);
+            if (!transfer(fd, out, true)) break;
+          }
+          ::close(fd);
+        });
+      }
+    });
   }
   ~RawServer() {  // every client connection must be closed by now
+    stopping_ = true;
+    const int wake = ::socket(address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (wake >= 0 && ::connect(wake, address(), length_) != 0) ::shutdown(listen_fd_, SHUT_RDWR);
+    if (wake >= 0) ::close(wake);  // accept() returns and sees stopping_
+    acceptor_.join();
+    ::close(listen_fd_);
     for (auto& t : threads_)
       t.join();
-    ::close(listen_fd_);
   }
   RawServer(const RawServer&) = delete;
   RawServer& operator=(const RawServer&) = delete;
 
-  std::shared_ptr<RawConnection> client() {
-    const int fd = ::socket(address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    check(fd >= 0 && ::connect(fd, address(), length_) == 0, "raw connect");
-    const int peer = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    check(peer >= 0, "raw accept");
-    const int one = 1;
-    for (int s : {fd, peer}) {
-      if (tcp_) check(::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0, "nodelay");
-    }
-    std::lock_guard lock(mu_);
-    threads_.emplace_back([this, peer] {
-      Bytes request(request_.size()), response = response_;
-      while (transfer(peer, request, false)) {
-        g_server_cpu.store(sched_getcpu(), std::memory_order_relaxed);
-        if (!transfer(peer, response, true)) break;
-      }
-      ::close(peer);
+  Once client() const {
+    auto fd = std::shared_ptr<int>(new int(connect()), [](const int* p) {
+      ::close(*p);
+      delete p;
     });
-    return std::make_shared<RawConnection>(fd, request_, response_.size());
+    auto request = std::make_shared<Bytes>(request_);
+    auto response = std::make_shared<Bytes>(response_.size());
+    return [fd, request, response] {
+      check(transfer(*fd, *request, true) && transfer(*fd, *response, false), "raw round trip");
+    };
   }
 
  private:
   const sockaddr* address() const { return reinterpret_cast<const sockaddr*>(&address_); }
+  int socket() const {
+    const int fd = ::socket(address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    check(fd >= 0, "socket");
+    return fd;
+  }
+  int connect() const {
+    const int fd = socket();
+    check(::connect(fd, address(), length_) == 0, "raw connect");
+    nodelay(fd);
+    return fd;
+  }
+  void nodelay(int fd) const {
+    const int one = 1;
+    if (address_.ss_family == AF_INET) ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
 
-  const bool tcp_;
   const Bytes request_, response_;
   sockaddr_storage address_{};
   socklen_t length_ = 0;
   int listen_fd_ = -1;
-  std::mutex mu_;
-  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  std::vector<std::thread> threads_;  // accept thread only, until joined
 };
-
-int g_missed = 0;
-
-const char* verdict(bool pass) {
-  if (!pass) ++g_missed;
-  return pass ? "PASS" : "FAIL";
-}
 
 // ---- the runtime ----
 
 // Keeps the first request and the first response PDU a runtime sends or receives.
-class FirstPdus : public CaptureSink {
- public:
+struct FirstPdus : CaptureSink {
   void connection_opened(Timestamp, const Endpoint&, const Endpoint&) override {}
   void connection_closed(Timestamp, const Endpoint&, const Endpoint&) override {}
   void pdu(const CapturedPdu& pdu) override {
-    std::lock_guard lock(mu_);
-    if (pdu.bytes.size() < 3) return;
-    const auto type = static_cast<wire::PType>(pdu.bytes[2]);
-    if (type == wire::PType::request && request_.empty()) request_ = pdu.bytes;
-    if (type == wire::PType::response && response_.empty()) response_ = pdu.bytes;
+    std::lock_guard lock(mu);
+    const auto type = static_cast<wire::PType>(pdu.bytes.size() > 2 ? pdu.bytes[2] : 0xff);
+    if (type == wire::PType::request && request.empty()) request = pdu.bytes;
+    if (type == wire::PType::response && response.empty()) response = pdu.bytes;
   }
-  std::pair<Bytes, Bytes> take() {
-    std::lock_guard lock(mu_);
-    return {request_, response_};
-  }
-
- private:
-  std::mutex mu_;
-  Bytes request_, response_;
+  std::mutex mu;
+  Bytes request, response;
 };
 
-std::shared_ptr<Binding> bind_to(Runtime& runtime, Server& server, Protseq protseq) {
+std::string listen_on(Server& server, Protseq protseq) {
   auto endpoint = server.listen(protseq);
   if (!endpoint) throw std::runtime_error("listen: " + endpoint.error());
-  const std::string text = protseq == Protseq::ncalrpc
-                               ? "ncalrpc:[" + *endpoint + "]"
-                               : "ncacn_ip_tcp:127.0.0.1[" + *endpoint + "]";
+  return protseq == Protseq::ncalrpc ? "ncalrpc:[" + *endpoint + "]"
+                                     : "ncacn_ip_tcp:127.0.0.1[" + *endpoint + "]";
+}
+
+std::shared_ptr<Binding> bind_to(Runtime& runtime, const std::string& text) {
   auto binding = Binding::from_string(runtime, text);
   if (!binding) throw std::runtime_error(text + ": " + status_text(binding.error()));
   return *binding;
@@ -304,14 +298,14 @@ std::pair<Bytes, Bytes> null_call_pdus(const std::filesystem::path& run_dir, Pro
   Runtime runtime(RuntimeOptions{nullptr, &capture, run_dir});
   Server server(runtime);
   server.register_interface(test_interface());
-  bind_to(runtime, server, protseq)->call(test_interface_id(), test_op::kEcho, {});
-  server.stop(seconds(5));
-  return capture.take();
+  bind_to(runtime, listen_on(server, protseq))->call(test_interface_id(), test_op::kEcho, {});
+  server.stop(seconds(5));  // no thread tees any more
+  return {capture.request, capture.response};
 }
 
 // What the kSpinOp routine reports.
 struct SpinProbe {
-  Counter started;
+  int started = 0;                       // guarded by g_mu
   std::atomic<std::int64_t> seen_ns{0};  // when RpcTestCancel returned RPC_S_OK
   std::atomic<std::int64_t> polls{0};
   std::atomic<std::int64_t> spin_ns{0};
@@ -320,7 +314,7 @@ struct SpinProbe {
 ManagerRoutine spin_routine(SpinProbe& probe) {
   return [&probe](ServerCall& call, ByteView) -> Bytes {
     const std::int64_t begin = now_ns();
-    probe.started.add();
+    bump(probe.started);
     std::int64_t polls = 1;
     while (RpcTestCancel() != status::kOk) {
       if (++polls % 4096 == 0 && (call.stopping() || now_ns() - begin > 10'000'000'000)) break;
@@ -333,38 +327,50 @@ ManagerRoutine spin_routine(SpinProbe& probe) {
   };
 }
 
+int g_missed = 0;
+
+const char* verdict(bool pass) {
+  if (!pass) ++g_missed;
+  return pass ? "PASS" : "FAIL";
+}
+
 // A client thread makes one kSpinOp call per `go`. For each, this thread waits until the routine
 // polls, lets it poll 200 us (the client thread then waits in poll()) and cancels. Every 100
-// cancels, with no call in progress, it times raw round trips for the one-way baseline.
+// cancels, with no call in progress, it times raw round trips on a new connection. The baseline is
+// their same-CPU median: the cancel path has no cross-CPU wake-up (the routine spins).
 void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinProbe& probe,
-                    const Once& raw) {
+                    const Opener& raw) {
   const int total = kCancelWarmup + o.cancels;
+  const wire::SyntaxId iface = test_interface_id();
   std::atomic<ThreadId> client_id{0};
   std::atomic<int> wrong{0};
-  Counter ready, go, done;
+  int ready = 0, go = 0, done = 0;
   std::thread client([&] {
     client_id = runtime.GetCurrentThreadId();
-    ready.add();
+    bump(ready);
     for (int i = 0; i < total; ++i) {
-      go.wait_until(i + 1);
+      wait_until(go, i + 1);
       try {
-        binding.call(test_interface_id(), kSpinOp, {});
+        binding.call(iface, kSpinOp, {});
         ++wrong;
       } catch (const RpcException& e) {
         if (e.status() != status::kCallCancelled) ++wrong;
       }
-      done.add();
+      bump(done);
     }
   });
-  ready.wait_until(1);
+  wait_until(ready, 1);
   const ThreadHandle handle = runtime.OpenThread(access::kThreadAllAccess, client_id.load());
   Samples latency, raw_rtt;
-  const int started_before = probe.started.get();
   const std::int64_t polls_before = probe.polls.load(), spin_before = probe.spin_ns.load();
   for (int i = 0; i < total; ++i) {
-    if (i % 100 == 0) time_block(2 * kBlock, raw, raw_rtt);
-    go.add();
-    probe.started.wait_until(started_before + i + 1);
+    if (i % 100 == 0) {
+      const Once once = raw();
+      time_block(50, once, nullptr);
+      time_block(2 * kBlock, once, &raw_rtt);
+    }
+    bump(go);
+    wait_until(probe.started, i + 1);  // the probe serves this one run
     std::this_thread::sleep_for(std::chrono::microseconds(200));
     const std::int64_t posted = now_ns();
     const RpcStatus st = runtime.RpcCancelThreadEx(handle, kCancelInfiniteTimeout);
@@ -372,24 +378,25 @@ void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinPr
       std::fprintf(stderr, "runtime_bench: RpcCancelThreadEx: %s\n", status_text(st).c_str());
       std::_Exit(3);
     }
-    done.wait_until(i + 1);
+    wait_until(done, i + 1);
     const auto us = static_cast<double>(probe.seen_ns.load() - posted) / 1e3;
-    if (i >= kCancelWarmup) latency.us.push_back(us);
+    if (i >= kCancelWarmup) latency[0].push_back(us);
   }
   client.join();
   runtime.CloseHandle(handle);
   if (wrong > 0) throw std::runtime_error("a spin call did not end RPC_S_CALL_CANCELLED");
-  const Stats rpc = stats_of(std::move(latency)), rtt = stats_of(std::move(raw_rtt));
+  const std::size_t c = raw_rtt[0].empty() ? 1 : 0;  // all cross-CPU: compare with those
+  const Stats rpc = stats_of(latency[0], latency), rtt = stats_of(raw_rtt[c], raw_rtt);
   const double period = static_cast<double>(probe.spin_ns.load() - spin_before) / 1e3 /
                         static_cast<double>(probe.polls.load() - polls_before);
   const double one_way = rtt.median / 2, bound = 2 * one_way + period;
   std::printf("  RpcCancelThreadEx->TestCancel %9.2f %9.2f %6s %7.2fx %9s %7.2fx %s\n", rpc.median,
               rpc.p90, "", rpc.median / one_way, "", bound / one_way, verdict(rpc.median <= bound));
-  std::printf("  raw round trip, between them  %9.2f %9.2f %5.0f%%   (one-way: half, %.2f)\n",
-              rtt.median, rtt.p90, 100 * rtt.cross, one_way);
+  std::printf("  raw round trip, %-9s     %9.2f %9.2f %5.0f%%   (one-way: half, %.2f)\n",
+              c == 0 ? "same CPU" : "cross CPU", rtt.median, rtt.p90, 100 * rtt.share, one_way);
   std::printf(
-      "  RpcTestCancel polling period  %9.3f   (mean of a tight loop); target %.2f = 2 x "
-      "one-way + period\n",
+      "  RpcTestCancel polling period  %9.3f   (mean, tight loop); target %.2f = 2 x one-way"
+      " + period\n",
       period, bound);
 }
 
@@ -421,44 +428,44 @@ int run(const Options& o) {
   server.register_interface(registration);
 
   const char* columns = "%-30s %9s %9s %6s %8s %9s %8s %s\n";
+  const char* where[] = {"same CPU", "cross CPU"};
   for (const Protseq protseq : {Protseq::ncacn_ip_tcp, Protseq::ncalrpc}) {
     const bool tcp = protseq == Protseq::ncacn_ip_tcp;
     auto [request, response] = null_call_pdus(dir, protseq);
     RawServer raw(tcp ? std::filesystem::path() : dir / "raw.sock", request, response);
-    const auto binding = bind_to(runtime, server, protseq);
-    const auto client = raw.client();
-    const Once raw_once = [&] { client->round_trip(); };
-    const Once rpc_once = [&] { binding->call(test_interface_id(), test_op::kEcho, {}); };
-    const auto [raw_rtt, rpc_rtt] = interleaved(o, raw_once, rpc_once);
-    const double ratio = rpc_rtt.median / raw_rtt.median;
+    const std::string text = listen_on(server, protseq);
+    const Opener raw_open = [&] { return raw.client(); };
+    const Opener rpc_open = [&, iface = test_interface_id()] {  // as a stub's static id
+      return Once(
+          [binding = bind_to(runtime, text), iface] { binding->call(iface, test_op::kEcho, {}); });
+    };
+    const auto [raw_rtt, rpc_rtt] = interleaved(o, raw_open, rpc_open);
     std::printf("\n%s: request %zu B, response %zu B\n", transport::protseq_name(protseq).data(),
                 request.size(), response.size());
-    std::printf(columns, "round trip", "median", "p90", "x-CPU", "ratio", "p90 ratio", "target",
+    std::printf(columns, "round trip", "median", "p90", "share", "ratio", "p90 ratio", "target",
                 "result");
-    std::printf("  raw ping-pong                %9.2f %9.2f %5.0f%%\n", raw_rtt.median, raw_rtt.p90,
-                100 * raw_rtt.cross);
-    std::printf("  null call                    %9.2f %9.2f %5.0f%% %7.2fx %8.2fx %8s %s\n",
-                rpc_rtt.median, rpc_rtt.p90, 100 * rpc_rtt.cross, ratio, rpc_rtt.p90 / raw_rtt.p90,
-                "<=1.50x",
-                std::abs(raw_rtt.cross - rpc_rtt.cross) > 0.25 ? "SKIP (placed differently)"
-                                                               : verdict(ratio <= 1.5));
-    std::printf(columns, "calls per second", "runtime", "raw", "", "ratio", "", "", "");
-    const auto raw_client = [&] {
-      const auto c = raw.client();
-      return Once([c] { c->round_trip(); });
-    };
-    for (int threads : {1, 16}) {  // 16 threads share one Binding
-      double raw_rate = 0, rpc_rate = 0;
-      for (int round = 0; round < 3; ++round) {  // alternating, as the round trips
-        raw_rate += calls_per_second(o.seconds / 3, threads, raw_client) / 3;
-        rpc_rate += calls_per_second(o.seconds / 3, threads, [&] { return rpc_once; }) / 3;
-      }
+    const auto enough = static_cast<std::size_t>(std::max(100, o.iterations / 20));
+    for (std::size_t c = 0; c < 2; ++c) {
+      const Stats r = stats_of(raw_rtt[c], raw_rtt), p = stats_of(rpc_rtt[c], rpc_rtt);
+      if (r.n + p.n == 0) continue;
+      std::printf("  raw ping-pong, %-9s      %9.2f %9.2f %5.0f%%\n", where[c], r.median, r.p90,
+                  100 * r.share);
+      std::printf("  null call, %-9s          %9.2f %9.2f %5.0f%% %7.2fx %8.2fx %8s %s\n", where[c],
+                  p.median, p.p90, 100 * p.share, p.median / r.median, p.p90 / r.p90, "<=1.50x",
+                  r.n < enough || p.n < enough ? "SKIP (too few to compare)"
+                                               : verdict(p.median <= 1.5 * r.median));
+    }
+    std::printf("%-30s %9s %9s %6s %8s\n", "calls per second", "runtime", "raw", "", "ratio");
+    for (int threads : {1, 16}) {
+      const Once shared = rpc_open();  // 16 threads share one Binding
+      const double rpc_rate = calls_per_second(o.seconds, threads, [&] { return shared; });
+      const double raw_rate = calls_per_second(o.seconds, threads, raw_open);
       std::printf("  %2d client thread%s            %9.0f %9.0f %6s %7.2fx\n", threads,
                   threads == 1 ? " " : "s", rpc_rate, raw_rate, "", rpc_rate / raw_rate);
     }
     if (!tcp) continue;  // ncalrpc calls cannot be cancelled (CS-PS-1)
     std::printf(columns, "cancel", "median", "p90", "", "/one-way", "", "target", "result");
-    cancel_latency(o, runtime, *binding, probe, raw_once);
+    cancel_latency(o, runtime, *bind_to(runtime, text), probe, raw_open);
     std::fflush(stdout);
   }
   std::printf("\npass %s: %s\n", o.pass.c_str(),

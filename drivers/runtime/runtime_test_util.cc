@@ -61,8 +61,13 @@ std::size_t MemoryCapture::count(const std::string& type) const {
 }
 
 bool MemoryCapture::wait_until(const std::function<bool(const std::vector<SeenPdu>&)>& pred) const {
+  return wait_until_for(pred, kPatience);
+}
+
+bool MemoryCapture::wait_until_for(const std::function<bool(const std::vector<SeenPdu>&)>& pred,
+                                   std::chrono::milliseconds bound) const {
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, kPatience, [&] { return pred(pdus_); });
+  return cv_.wait_for(lock, bound, [&] { return pred(pdus_); });
 }
 
 int MemoryCapture::opened() const {
@@ -186,7 +191,12 @@ Pair::Pair(transport::Protseq protseq, double scale, RuntimeOptions client_extra
   ServerOptions options;
   options.observer = events.observer();
   server = std::make_unique<Server>(*server_runtime, options);
-  server->register_interface(test_interface());
+  auto reg = test_interface();
+  reg.routines[kGated] = [gated = gated_](ServerCall&, ByteView input) {
+    gated.wait();
+    return Bytes(input.begin(), input.end());
+  };
+  server->register_interface(std::move(reg));
   auto listening = server->listen(protseq);
   if (!listening) {
     ADD_FAILURE() << "listen: " << listening.error();
@@ -212,7 +222,12 @@ Pair::Pair(transport::Protseq protseq, double scale, RuntimeOptions client_extra
   binding = *made;
 }
 
+void Pair::open_gate() {
+  std::call_once(gate_opened_, [this] { gate_.set_value(); });
+}
+
 Pair::~Pair() {
+  open_gate();
   binding.reset();
   server->stop(seconds(5));
   remove_run_dir(run_dir);

@@ -49,6 +49,9 @@ class MemoryCapture : public CaptureSink {
   std::size_t count(const std::string& type) const;
   // Waits until `pred(pdus)` holds; false after kPatience.
   bool wait_until(const std::function<bool(const std::vector<SeenPdu>&)>& pred) const;
+  // The same with a stated real-time bound, for asserting that something does not happen.
+  bool wait_until_for(const std::function<bool(const std::vector<SeenPdu>&)>& pred,
+                      std::chrono::milliseconds bound) const;
   int opened() const;
   int closed() const;
   // Waits until `n` connection closes were seen; false after kPatience.
@@ -102,6 +105,10 @@ class CallThread {
   std::future<Outcome> outcome_;
 };
 
+// An opnum Pair adds to the test interface: its routine echoes its input once the test opens the
+// gate, ignoring cancels, so a test controls exactly how long a call runs.
+inline constexpr std::uint16_t kGated = 10;
+
 // A server with the test interface and a client binding to it on one protocol sequence.
 class Pair {
  public:
@@ -121,6 +128,13 @@ class Pair {
 
   // A cancel from this thread; the handle is opened with `access`.
   RpcStatus cancel(ThreadId target, long timeout, std::uint32_t access = access::kThreadAllAccess);
+  // Lets kGated calls return (once; later calls then return at once).
+  void open_gate();
+
+ private:
+  std::promise<void> gate_;
+  std::shared_future<void> gated_ = gate_.get_future().share();
+  std::once_flag gate_opened_;
 };
 
 // The status `fn` raised as RpcException; RPC_S_OK when it returned.

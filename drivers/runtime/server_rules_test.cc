@@ -25,15 +25,17 @@ void add_routine(Pair& p, std::uint16_t opnum, ManagerRoutine routine) {
 TEST(ServerRules, CS_SRV_1_RpcTestCancelIsNotCancelledBeforeAndOkAfterTheCancelArrives) {
   Pair p(Protseq::ncacn_ip_tcp);
   std::promise<std::pair<RpcStatus, RpcStatus>> seen;
+  std::promise<void> asked;  // the routine has asked once: the cancel may come now
   add_routine(p, kProbe, [&](ServerCall& call, ByteView) {
     auto before = RpcTestCancel();
+    asked.set_value();
     call.wait_for_cancel(seconds(600));
     seen.set_value({before, RpcTestCancel()});
     return Bytes{1};
   });
   EXPECT_EQ(RpcTestCancel(), status::kNoCallActive);  // outside a call
   CallThread call(*p.client, p.binding, kProbe, Bytes{});
-  ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
+  ASSERT_EQ(asked.get_future().wait_for(testing::kPatience), std::future_status::ready);
   EXPECT_EQ(p.cancel(call.thread_id(), 60), status::kOk);
   auto outcome = call.finish();
   auto [before, after] = seen.get_future().get();
@@ -55,11 +57,13 @@ TEST(ServerRules, CS_SRV_2_RpcServerTestCancelAnswersForTheCallTheBindingNames) 
     RpcStatus null_before, own_before, client_binding, null_after, own_after;
   };
   std::promise<Seen> seen;
+  std::promise<void> asked;
   add_routine(p, kProbe, [&](ServerCall& call, ByteView) {
     Seen s{};
     s.null_before = RpcServerTestCancel(nullptr);
     s.own_before = RpcServerTestCancel(&call);
     s.client_binding = RpcServerTestCancel(p.binding.get());
+    asked.set_value();
     call.wait_for_cancel(seconds(600));
     s.null_after = RpcServerTestCancel(nullptr);
     s.own_after = RpcServerTestCancel(&call);
@@ -68,7 +72,7 @@ TEST(ServerRules, CS_SRV_2_RpcServerTestCancelAnswersForTheCallTheBindingNames) 
   });
   EXPECT_EQ(RpcServerTestCancel(nullptr), status::kNoCallActive);
   CallThread call(*p.client, p.binding, kProbe, Bytes{});
-  ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
+  ASSERT_EQ(asked.get_future().wait_for(testing::kPatience), std::future_status::ready);
   EXPECT_EQ(p.cancel(call.thread_id(), 60), status::kOk);
   call.finish();
   auto s = seen.get_future().get();

@@ -35,12 +35,7 @@ SocketConnection::~SocketConnection() {
   close();
 }
 
-void SocketConnection::queue(Bytes pdu) {
-  if (capture_) {
-    capture_->pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, local_, peer_, pdu});
-  }
-  send_queue_.push_back(std::move(pdu));
-}
+void SocketConnection::queue(Bytes pdu) { send_queue_.push_back(std::move(pdu)); }
 
 IoResult SocketConnection::fail_send(int err) const {
   if (interrupted_.load()) return {IoStatus::failed, "connection interrupted"};
@@ -53,6 +48,10 @@ IoResult SocketConnection::flush(const Deadline& deadline, const Waker* waker) {
     if (closed_.load()) return {IoStatus::failed, "connection is closed"};
     const Bytes& front = send_queue_.front();
     if (send_offset_ >= front.size()) {
+      // Teed once its last byte is on its way, so a capture shows what was sent, when.
+      if (capture_) {
+        capture_->pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, local_, peer_, front});
+      }
       send_queue_.pop_front();
       send_offset_ = 0;
       continue;

@@ -50,7 +50,8 @@ struct IoResult {
 class StreamConnection {
  public:
   virtual ~StreamConnection() = default;
-  // Appends one whole PDU to the send queue; it is teed to the capture sink now.
+  // Appends one whole PDU to the send queue. flush() tees it to the capture sink when its last
+  // byte has been written; a PDU never written whole is not teed.
   virtual void queue(Bytes pdu) = 0;
   // Writes queued bytes until none are left (ok), or woken / timed_out / closed / failed.
   virtual IoResult flush(const Deadline& deadline, const Waker* waker) = 0;
