@@ -127,12 +127,10 @@ std::optional<Bytes> ClientCall::on_pdu(const Bytes& bytes, bool& leave_pending)
     auto& response = std::get<wire::CoResponse>((*whole)->body);
     {
       std::lock_guard lock(control_.mu);
-      // CS-RES-2 with CS-RES-3: results are returned; a cancel the server did not see (or one
-      // posted too late to be sent) stays pending on the thread.
-      leave_pending =
-          control_.cancel.server_missed(((*whole)->flags & wire::pfc::kPendingCancel) != 0,
-                                        response.cancel_count) ||
-          control_.cancel.owed() > 0;
+      // CS-RES-2 with CS-RES-3: results are returned; a cancel the server did not see stays
+      // pending on the thread (Runtime::end_call also keeps one posted too late to be sent).
+      leave_pending = control_.cancel.server_missed(
+          ((*whole)->flags & wire::pfc::kPendingCancel) != 0, response.cancel_count);
     }
     binding_.release(std::move(conn_));
     return std::move(response.stub);

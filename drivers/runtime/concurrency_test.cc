@@ -304,7 +304,7 @@ TEST(Concurrency, CS_NEV_2_ConcurrentCancelsReachOnlyTheCallsTheyTarget) {
 //    (CS-IDLE-1: a second cancel changes nothing but the timeout);
 //  - and a cancel has no effect beyond the call that takes it: after a cancellable check call
 //    (which returns or raises) the next call returns.
-// Call i + 1 starts only after cancel i was posted, so cancels cannot reach further.
+// Cancel i is always posted before call i + 1 starts.
 TEST(Concurrency, CS_NEV_2_ACancelRacingCompletionEndsItsCallOrTheNextOnly) {
   Rig rig;
   auto& p = rig.p;
