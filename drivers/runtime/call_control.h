@@ -1,5 +1,10 @@
 // What a client call shares with the threads that cancel it: the cancel state machine, its lock,
-// and the Waker that interrupts the call thread's socket waits.
+// the Waker that interrupts the call thread's socket waits, and the call's connection once its
+// request is queued, so a cancelling thread can put co_cancel on the wire itself.
+//
+// Locks: CallControl::mu, then send_mu. The call thread takes send_mu to queue and flush, and
+// may take mu while holding it; a cancelling thread holds mu and only ever *tries* send_mu, so
+// the two cannot deadlock.
 #pragma once
 
 #include <mutex>
@@ -11,11 +16,19 @@
 namespace rpcfit::rpc {
 
 struct CallControl {
-  explicit CallControl(transport::Protseq p) : protseq(p) {}
-  const transport::Protseq protseq;
   std::mutex mu;
-  CallCancel cancel;  // guarded by mu
-  Waker waker;        // wakes the call thread after a post
+  transport::Protseq protseq{};    // guarded by mu
+  CallCancel cancel;               // guarded by mu
+  bool woken = false;              // a wake may be outstanding; guarded by mu
+  StreamConnection* io = nullptr;  // the call's connection after its request; guarded by mu
+  std::uint32_t call_id = 0;       // guarded by mu
+  std::mutex send_mu;              // whoever queues on or flushes io holds it
+  Waker waker;
 };
+
+// After a post (with mu held): sends the co_cancel PDUs owed right away when the call's send side
+// is free, without waiting. Returns whether the call thread must still be woken: to send them
+// itself, or to arm a finite timeout.
+bool forward_cancel_now(CallControl& call);
 
 }  // namespace rpcfit::rpc

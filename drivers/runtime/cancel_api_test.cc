@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <thread>
 
 #include "drivers/runtime/runtime_test_util.h"
 
@@ -32,6 +33,14 @@ TEST(CancelApi, CS_ARG_1_NullClosedAndUnknownHandlesAreInvalid) {
   // A thread of another runtime is no thread of this one.
   Runtime other;
   EXPECT_EQ(other.OpenThread(access::kThreadAllAccess, id), 0u);
+  // Nor is a thread that has exited, even through a handle opened while it ran.
+  ThreadHandle to_exited = 0;
+  std::thread([&] {
+    to_exited = p.client->OpenThread(access::kThreadAllAccess, p.client->GetCurrentThreadId());
+  }).join();
+  ASSERT_NE(to_exited, 0u);
+  EXPECT_EQ(p.client->RpcCancelThreadEx(to_exited, 1), status::kInvalidArg);
+  EXPECT_TRUE(p.client->CloseHandle(to_exited));
 }
 
 TEST(CancelApi, CS_ACC_1_WithoutSetContextTheCallRunsOnAndNothingIsSent) {

@@ -20,14 +20,15 @@ class ClientCall {
   Bytes run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input, bool& leave_pending);
 
  private:
-  wire::CoPdu header_only(wire::PType type, std::uint8_t flags) const;
   void send_request(std::uint16_t opnum, ByteView input);
   // The result when the PDU completes the call; nullopt to keep waiting.
   std::optional<Bytes> on_pdu(const Bytes& bytes, bool& leave_pending);
-  [[noreturn]] void orphan();
+  [[noreturn]] void orphan(int forwards);
   [[noreturn]] void connection_failed(const IoResult& result);
   [[noreturn]] void protocol_error(const std::string& detail);
   void drop_connection();
+  // Takes the connection away from cancelling threads before it is released or dropped.
+  void detach();
   Clock& clock() const { return binding_.runtime().clock(); }
 
   Binding& binding_;
@@ -38,13 +39,31 @@ class ClientCall {
   wire::CoCallReassembler reassembler_;
 };
 
-wire::CoPdu ClientCall::header_only(wire::PType type, std::uint8_t flags) const {
+namespace {
+
+// co_cancel and orphaned: the 16-byte header alone, flags as Windows clients send them.
+Bytes header_only(wire::PType type, std::uint32_t call_id) {
   wire::CoPdu pdu;
   pdu.type = type;
-  pdu.flags = flags;
-  pdu.call_id = call_id_;
+  pdu.flags = type == wire::PType::co_cancel ? wire::pfc::kLastFrag | wire::pfc::kPendingCancel
+                                             : wire::pfc::kFirstFrag | wire::pfc::kLastFrag;
+  pdu.call_id = call_id;
   pdu.body = wire::CoOpaque{};
-  return pdu;
+  return wire::encode(pdu);
+}
+
+}  // namespace
+
+bool forward_cancel_now(CallControl& call) {
+  if (call.io == nullptr || call.cancel.phase() != CancelPhase::sent) return true;
+  std::unique_lock send(call.send_mu, std::try_to_lock);
+  if (!send.owns_lock()) return true;  // the call thread is sending; it will forward them
+  for (int n = call.cancel.take_forwards(); n > 0; --n) {  // CS-FWD-1
+    call.io->queue(header_only(wire::PType::co_cancel, call.call_id));
+  }
+  // Scenario time zero has passed: one attempt that never waits; the call thread sends the rest.
+  auto sent = call.io->flush(Duration::zero(), nullptr);
+  return !sent.ok() || call.cancel.deadline().has_value();
 }
 
 void ClientCall::send_request(std::uint16_t opnum, ByteView input) {
@@ -85,13 +104,15 @@ Bytes ClientCall::run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView
       due = control_.cancel.due(clock().now());
       deadline = control_.cancel.deadline();
     }
-    for (int i = 0; i < forwards; ++i) {  // CS-FWD-1
-      conn_->io->queue(wire::encode(
-          header_only(wire::PType::co_cancel, wire::pfc::kLastFrag | wire::pfc::kPendingCancel)));
+    if (due) orphan(forwards);  // CS-TMO-2, CS-TMO-3
+    IoResult sent;
+    {
+      std::lock_guard send(control_.send_mu);
+      for (int i = 0; i < forwards; ++i) {  // CS-FWD-1
+        conn_->io->queue(header_only(wire::PType::co_cancel, call_id_));
+      }
+      sent = conn_->io->flush(deadline, &control_.waker);
     }
-    if (due) orphan();  // CS-TMO-2, CS-TMO-3
-
-    auto sent = conn_->io->flush(deadline, &control_.waker);
     if (sent.status == IoStatus::ok) {
       Bytes pdu;
       sent = conn_->io->receive(pdu, deadline, &control_.waker);
@@ -132,11 +153,13 @@ std::optional<Bytes> ClientCall::on_pdu(const Bytes& bytes, bool& leave_pending)
       leave_pending = control_.cancel.server_missed(
           ((*whole)->flags & wire::pfc::kPendingCancel) != 0, response.cancel_count);
     }
+    detach();
     binding_.release(std::move(conn_));
     return std::move(response.stub);
   }
   if (decoded->type == wire::PType::fault) {
     auto status = status_from_fault(std::get<wire::CoFault>(decoded->body).status);
+    detach();
     binding_.release(std::move(conn_));
     throw RpcException(status, "fault from server");  // CS-RES-1, CS-SRV-7
   }
@@ -146,21 +169,30 @@ std::optional<Bytes> ClientCall::on_pdu(const Bytes& bytes, bool& leave_pending)
                  " during a call");
 }
 
+void ClientCall::detach() {
+  std::lock_guard lock(control_.mu);
+  control_.io = nullptr;
+}
+
 void ClientCall::drop_connection() {
+  detach();
   if (conn_) conn_->io->close();
   conn_.reset();
 }
 
-void ClientCall::orphan() {
+void ClientCall::orphan(int forwards) {
   {
     std::lock_guard lock(control_.mu);
     control_.cancel.orphan();
+    control_.io = nullptr;
   }
-  conn_->io->queue(wire::encode(
-      header_only(wire::PType::orphaned, wire::pfc::kFirstFrag | wire::pfc::kLastFrag)));
+  for (int i = 0; i < forwards; ++i) {
+    conn_->io->queue(header_only(wire::PType::co_cancel, call_id_));
+  }
+  conn_->io->queue(header_only(wire::PType::orphaned, call_id_));
   // Best effort and without waiting: a server that stopped reading must not hold the caller
   // past its timeout (CS-NEV-1).
-  conn_->io->flush(clock().now(), nullptr);
+  conn_->io->flush(Duration::zero(), nullptr);
   drop_connection();
   throw RpcException(status::kCallCancelled, "cancel timeout expired; call orphaned");
 }

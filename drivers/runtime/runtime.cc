@@ -11,7 +11,8 @@ struct Runtime::ClientThread {
   long cancel_timeout = kCancelInfiniteTimeout;  // RpcMgmtSetCancelTimeout
   bool pending = false;                          // a cancel posted while idle (CS-IDLE-1)
   long pending_timeout = kCancelInfiniteTimeout;
-  std::shared_ptr<CallControl> call;  // the synchronous call in progress
+  std::shared_ptr<CallControl> call;     // the synchronous call in progress
+  std::shared_ptr<CallControl> control;  // reused by each call of the thread
 };
 
 namespace {
@@ -24,6 +25,20 @@ ThreadId this_thread_id() {
   return id;
 }
 
+// Removes an exiting thread from the runtimes it used, with its state and its eventfd.
+template <class Threads>
+struct ThreadExit {
+  std::vector<std::weak_ptr<Threads>> runtimes;
+  ~ThreadExit() {
+    for (auto& weak : runtimes) {
+      if (auto threads = weak.lock()) {
+        std::lock_guard lock(threads->mu);
+        threads->by_id.erase(this_thread_id());
+      }
+    }
+  }
+};
+
 }  // namespace
 
 Runtime::Runtime(RuntimeOptions options)
@@ -33,9 +48,13 @@ Runtime::Runtime(RuntimeOptions options)
 Runtime::~Runtime() = default;
 
 std::shared_ptr<Runtime::ClientThread> Runtime::current_thread() {
-  std::lock_guard lock(mu_);
-  auto& slot = threads_[this_thread_id()];
-  if (!slot) slot = std::make_shared<ClientThread>();
+  std::lock_guard lock(threads_->mu);
+  auto& slot = threads_->by_id[this_thread_id()];
+  if (!slot) {
+    slot = std::make_shared<ClientThread>();
+    thread_local ThreadExit<Threads> exit;
+    exit.runtimes.push_back(threads_);
+  }
   return slot;
 }
 
@@ -45,8 +64,11 @@ ThreadId Runtime::GetCurrentThreadId() {
 }
 
 ThreadHandle Runtime::OpenThread(std::uint32_t access, ThreadId thread_id) {
+  {
+    std::lock_guard threads_lock(threads_->mu);
+    if (threads_->by_id.count(thread_id) == 0) return 0;
+  }
   std::lock_guard lock(mu_);
-  if (threads_.count(thread_id) == 0) return 0;
   ThreadHandle handle = next_handle_++;
   handles_.emplace(handle, HandleEntry{thread_id, access});
   return handle;
@@ -62,8 +84,9 @@ std::shared_ptr<Runtime::ClientThread> Runtime::thread_of(ThreadHandle handle,
   std::lock_guard lock(mu_);
   auto h = handles_.find(handle);
   if (h == handles_.end()) return nullptr;
-  auto t = threads_.find(h->second.thread);
-  if (t == threads_.end()) return nullptr;
+  std::lock_guard threads_lock(threads_->mu);
+  auto t = threads_->by_id.find(h->second.thread);
+  if (t == threads_->by_id.end()) return nullptr;
   access = h->second.access;
   return t->second;
 }
@@ -76,22 +99,33 @@ RpcStatus Runtime::RpcCancelThreadEx(ThreadHandle thread, long timeout) {
   if (options_.legacy_platform) return status::kCannotSupport;                  // CS-PLT-1
   if (timeout < kCancelInfiniteTimeout) return status::kInvalidTimeout;         // CS-TMO-0
 
-  std::lock_guard thread_lock(target->mu);
-  if (auto call = target->call) {
-    if (call->protseq == transport::Protseq::ncacn_np && timeout == kCancelInfiniteTimeout) {
-      return status::kInvalidTimeout;  // CS-NP-1
-    }
-    if (!transport::cancel_capable(call->protseq)) return status::kCannotSupport;  // CS-PS-1
-    std::lock_guard call_lock(call->mu);
-    if (call->cancel.post(clock_->now(), timeout)) {
-      call->waker.wake();
-      return status::kOk;  // CS-OK-1, CS-RET-1
+  std::shared_ptr<CallControl> to_wake;
+  {
+    std::lock_guard thread_lock(target->mu);
+    if (auto call = target->call) {
+      std::lock_guard call_lock(call->mu);
+      if (call->protseq == transport::Protseq::ncacn_np && timeout == kCancelInfiniteTimeout) {
+        return status::kInvalidTimeout;  // CS-NP-1
+      }
+      if (!transport::cancel_capable(call->protseq)) return status::kCannotSupport;  // CS-PS-1
+      if (call->cancel.post(clock_->now(), timeout)) {
+        if (forward_cancel_now(*call)) {
+          call->woken = true;
+          to_wake = call;
+        }
+      } else {
+        // The call is ending: the cancel waits for the thread's next call.
+        target->pending = true;
+        target->pending_timeout = timeout;
+      }
+    } else {
+      target->pending = true;  // CS-IDLE-1
+      target->pending_timeout = timeout;
     }
   }
-  // No call in progress, or it is ending: the cancel waits for the thread's next call.
-  target->pending = true;
-  target->pending_timeout = timeout;
-  return status::kOk;
+  // Woken after the locks are released, so the call thread does not wake only to wait for them.
+  if (to_wake) to_wake->waker.wake();
+  return status::kOk;  // CS-OK-1, CS-RET-1
 }
 
 RpcStatus Runtime::RpcCancelThread(ThreadHandle thread) {
@@ -117,11 +151,21 @@ RpcStatus Runtime::RpcMgmtSetCancelTimeout(long timeout) {
 
 std::shared_ptr<CallControl> Runtime::begin_call(transport::Protseq protseq) {
   auto self = current_thread();
-  auto call = std::make_shared<CallControl>(protseq);
   std::lock_guard lock(self->mu);
+  // One CallControl per thread, reused call after call: its eventfd is made once, not per call.
+  // A canceller still holding the previous call's pointer can at most wake this call spuriously.
+  if (!self->control) self->control = std::make_shared<CallControl>();
+  auto call = self->control;
+  std::lock_guard call_lock(call->mu);
+  call->protseq = protseq;
+  call->cancel = CallCancel{};
+  call->io = nullptr;
+  if (call->woken) {
+    call->waker.consume();
+    call->woken = false;
+  }
   // A pending cancel applies only where a cancel could have been posted (CS-PS-1).
   if (self->pending && transport::cancel_capable(protseq)) {
-    std::lock_guard call_lock(call->mu);
     call->cancel.post(clock_->now(), self->pending_timeout);
     self->pending = false;
   }

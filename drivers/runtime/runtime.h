@@ -70,8 +70,14 @@ class Runtime {
 
   RuntimeOptions options_;
   Clock* clock_;
-  std::mutex mu_;
-  std::map<ThreadId, std::shared_ptr<ClientThread>> threads_;
+  // The threads that used this runtime; shared with those threads, which leave it when they exit
+  // (a handle to an exited thread then names no thread of this runtime, CS-ARG-1).
+  struct Threads {
+    std::mutex mu;
+    std::map<ThreadId, std::shared_ptr<ClientThread>> by_id;
+  };
+  std::shared_ptr<Threads> threads_ = std::make_shared<Threads>();
+  std::mutex mu_;  // guards handles_ and next_handle_
   struct HandleEntry {
     ThreadId thread;
     std::uint32_t access;

@@ -6,7 +6,8 @@
 // Unpinned, the scheduler keeps the two threads of a connection on one CPU or on two (a cross-CPU
 // round trip costs several times more). So raw and runtime round trips alternate in blocks, each
 // on new connections that draw the placement again, and are compared by placement: like with like.
-// Exits 1 when a target is missed, 3 on error. tools/bench.sh runs it pinned to one CPU and not.
+// Exits 1 when a target is missed, 3 on error (CLI11's code on a bad option). tools/bench.sh
+// runs it pinned to one CPU and unpinned.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
