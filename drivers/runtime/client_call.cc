@@ -1,6 +1,8 @@
 // Binding::call: one synchronous call on one connection, with the cancel behaviour of spec
-// section 4. Only the calling thread touches the connection; cancelling threads post to the
-// call's CallCancel and wake this thread, which puts co_cancel and orphaned on the wire itself.
+// section 4. The calling thread does the call's I/O. A cancelling thread posts to the call's
+// CallCancel and sends the co_cancel itself when the connection's send side is free
+// (forward_cancel_now); otherwise, and to arm a finite timeout, it wakes the calling thread, which
+// sends co_cancel and orphaned and keeps the timer.
 #include <optional>
 
 #include "drivers/runtime/call_control.h"
@@ -78,12 +80,17 @@ void ClientCall::send_request(std::uint16_t opnum, ByteView input) {
   whole.body = std::move(request);
   auto fragments = wire::fragment_co(whole, conn_->max_xmit);
   if (!fragments) protocol_error(fragments.error().to_string());
-  bool pending = false;
+  // The request is queued before a cancelling thread can see the connection, so a co_cancel
+  // always follows it on the wire.
+  std::lock_guard send(control_.send_mu);
   {
     std::lock_guard lock(control_.mu);
-    pending = control_.cancel.first_fragment(clock().now());
+    if (control_.cancel.first_fragment(clock().now())) {
+      fragments->front().flags |= wire::pfc::kPendingCancel;  // CS-PEND-1
+    }
+    control_.io = conn_->io.get();
+    control_.call_id = call_id_;
   }
-  if (pending) fragments->front().flags |= wire::pfc::kPendingCancel;  // CS-PEND-1
   for (const auto& fragment : *fragments)
     conn_->io->queue(wire::encode(fragment));
 }

@@ -438,8 +438,12 @@ TEST(Concurrency, CS_NEV_1_StoppingTheServerEndsEveryCallInFlight) {
       stopped = p.clock.now();
       return n;
     }
-    for (std::size_t c = 0; c < kCalls; c += 2)
-      EXPECT_EQ(p.cancel(calls[c]->thread_id(), kInfinite), status::kOk);
+    // A call thread the stop has already ended (and that has exited) is no thread of the
+    // runtime any more (CS-ARG-1).
+    for (std::size_t c = 0; c < kCalls; c += 2) {
+      auto posted = p.cancel(calls[c]->thread_id(), kInfinite);
+      EXPECT_TRUE(posted == status::kOk || posted == status::kInvalidArg) << posted;
+    }
     return 0;
   });
   EXPECT_EQ(abandoned[0], 0u);

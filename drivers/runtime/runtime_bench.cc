@@ -365,7 +365,7 @@ void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinPr
   });
   wait_until(ready, 1);
   const ThreadHandle handle = runtime.OpenThread(access::kThreadAllAccess, client_id.load());
-  Samples latency, raw_rtt;
+  Samples latency, raw_rtt, returned;
   const std::int64_t polls_before = probe.polls.load(), spin_before = probe.spin_ns.load();
   for (int i = 0; i < total; ++i) {
     if (i % 100 == 0) {
@@ -379,13 +379,17 @@ void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinPr
     const bool cross = sched_getcpu() != call_cpu.load();
     const std::int64_t posted = now_ns();
     const RpcStatus st = runtime.RpcCancelThreadEx(handle, kCancelInfiniteTimeout);
+    const std::int64_t back = now_ns();
     if (st != status::kOk) {  // the call would spin for 10 s: give up at once
       std::fprintf(stderr, "runtime_bench: RpcCancelThreadEx: %s\n", status_text(st).c_str());
       std::_Exit(3);
     }
     wait_until(done, i + 1);
     const auto us = static_cast<double>(probe.seen_ns.load() - posted) / 1e3;
-    if (i >= kCancelWarmup) latency[cross].push_back(us);
+    if (i >= kCancelWarmup) {
+      latency[cross].push_back(us);
+      returned[cross].push_back(static_cast<double>(back - posted) / 1e3);
+    }
   }
   client.join();
   runtime.CloseHandle(handle);
@@ -405,6 +409,13 @@ void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinPr
         kWhere[c], rtt.median, rtt.p90, 100 * rtt.share, one_way, bound);
   }
   std::printf("  polling period (tight loop)  %9.3f\n", period);
+  // CS-RET-1: how long RpcCancelThreadEx itself takes (it sends the co_cancel when it can).
+  for (std::size_t c = 0; c < 2; ++c) {
+    const Stats back = stats_of(returned[c], returned);
+    if (back.n == 0) continue;
+    std::printf("  RpcCancelThreadEx returns, %-9s %6.2f %9.2f %5.0f%%\n", kWhere[c], back.median,
+                back.p90, 100 * back.share);
+  }
 }
 
 int run(const Options& o) {
