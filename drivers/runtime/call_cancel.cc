@@ -10,12 +10,12 @@ namespace {
 constexpr long kLongestTimeout = 9'000'000'000L;
 }  // namespace
 
-void CallCancel::arm(Duration start, long timeout_s) {
+void CallCancel::arm(Deadline& deadline, Duration start, long timeout_s) {
   if (timeout_s == kCancelInfiniteTimeout) return;
   // A timeout beyond what the clock can count (about 290 years) waits forever.
   if (timeout_s > kLongestTimeout) return;
   auto at = start + seconds(timeout_s);
-  deadline_ = deadline_ ? std::min(*deadline_, at) : at;
+  deadline = deadline ? std::min(*deadline, at) : at;
 }
 
 bool CallCancel::post(Duration now, long timeout_s) {
@@ -23,12 +23,13 @@ bool CallCancel::post(Duration now, long timeout_s) {
     case CancelPhase::before_first:
       ++posted_;
       last_timeout_ = timeout_s;
+      arm(setup_deadline_, now, timeout_s);
       return true;
     case CancelPhase::sent:
       ++posted_;
       ++owed_;
       last_timeout_ = timeout_s;
-      arm(now, timeout_s);
+      arm(deadline_, now, timeout_s);
       return true;
     case CancelPhase::orphaned:
     case CancelPhase::finished:
@@ -37,13 +38,19 @@ bool CallCancel::post(Duration now, long timeout_s) {
   return false;
 }
 
+void CallCancel::carry_pending(long timeout_s) {
+  if (phase_ != CancelPhase::before_first) return;
+  ++posted_;
+  last_timeout_ = timeout_s;
+}
+
 bool CallCancel::first_fragment(Duration now) {
   switch (phase_) {
     case CancelPhase::before_first:
       phase_ = CancelPhase::sent;
       if (posted_ == 0) return false;
       carried_on_first_ = true;
-      arm(now, last_timeout_);
+      arm(deadline_, now, last_timeout_);
       return true;
     case CancelPhase::sent:
     case CancelPhase::orphaned:
@@ -66,6 +73,10 @@ void CallCancel::orphan() {
 
 void CallCancel::finish() {
   phase_ = CancelPhase::finished;
+}
+
+void CallCancel::expire_setup() {
+  if (phase_ == CancelPhase::before_first) phase_ = CancelPhase::orphaned;
 }
 
 bool CallCancel::server_missed(bool reply_pending_cancel, std::uint8_t reply_cancel_count) const {

@@ -29,10 +29,18 @@ class CallCancel {
   // the call has finished or been orphaned (the caller then keeps the cancel pending on the
   // thread, CS-IDLE-1).
   bool post(Duration now, long timeout_s);
+  // A cancel left pending on the thread, carried into this call as it begins: like a post, but
+  // its timer starts only with the first fragment (CS-PEND-1), so it does not bound the setup.
+  void carry_pending(long timeout_s);
   // The first request fragment leaves at `now`; returns whether it carries PFC_PENDING_CANCEL.
   bool first_fragment(Duration now);
   // co_cancel PDUs owed now; resets the count.
   int take_forwards();
+  // While the connection is being set up (before the first fragment): when a cancel posted then
+  // with a finite timeout ends the call (decision, README); nullopt when none did.
+  Deadline setup_deadline() const { return setup_deadline_; }
+  // That deadline passed before the request was sent: the cancel is consumed.
+  void expire_setup();
   // When the call must be orphaned; nullopt while no finite timeout applies.
   Deadline deadline() const { return deadline_; }
   bool due(Duration now) const { return deadline_ && now >= *deadline_; }
@@ -53,7 +61,7 @@ class CallCancel {
   bool server_missed(bool reply_pending_cancel, std::uint8_t reply_cancel_count) const;
 
  private:
-  void arm(Duration start, long timeout_s);
+  static void arm(Deadline& deadline, Duration start, long timeout_s);
 
   CancelPhase phase_ = CancelPhase::before_first;
   int posted_ = 0;
@@ -62,6 +70,7 @@ class CallCancel {
   bool carried_on_first_ = false;
   long last_timeout_ = -1;
   Deadline deadline_;
+  Deadline setup_deadline_;
 };
 
 }  // namespace rpcfit::rpc

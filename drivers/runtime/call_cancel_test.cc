@@ -65,6 +65,23 @@ TEST(CallCancel, CS_TMO_2_TheDeadlineIsPostTimePlusTimeoutAndTheEarliestWins) {
   EXPECT_TRUE(c.due(ms(1200)));
 }
 
+TEST(CallCancel, ACancelPostedDuringSetupBoundsItButOneCarriedFromIdleDoesNot) {
+  CallCancel carried;
+  carried.carry_pending(0);
+  EXPECT_FALSE(carried.setup_deadline().has_value());
+  EXPECT_TRUE(carried.first_fragment(ms(300)));  // CS-PEND-1: it rides on the first fragment
+  EXPECT_EQ(*carried.deadline(), ms(300));
+
+  CallCancel during;
+  during.post(ms(100), 2);
+  during.post(ms(200), 5);
+  ASSERT_TRUE(during.setup_deadline().has_value());
+  EXPECT_EQ(*during.setup_deadline(), ms(2100));
+  during.expire_setup();
+  EXPECT_EQ(during.phase(), CancelPhase::orphaned);
+  EXPECT_FALSE(during.post(ms(300), 1));
+}
+
 TEST(CallCancel, ATimeoutBeyondTheClocksRangeWaitsForever) {
   CallCancel c;
   c.first_fragment(ms(0));

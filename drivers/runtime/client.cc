@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "drivers/runtime/call_control.h"
 #include "drivers/runtime/client_connection.h"
 #include "drivers/transport/transport.h"
 #include "harness/wire/codec.h"
@@ -80,7 +81,8 @@ std::uint32_t Binding::next_call_id() {
   return id;
 }
 
-std::unique_ptr<ClientConnection> Binding::acquire(const wire::SyntaxId& iface) {
+std::unique_ptr<ClientConnection> Binding::acquire(const wire::SyntaxId& iface,
+                                                   CallControl& control) {
   for (;;) {
     std::unique_ptr<ClientConnection> candidate;
     {
@@ -98,17 +100,38 @@ std::unique_ptr<ClientConnection> Binding::acquire(const wire::SyntaxId& iface) 
     if (probe.status == IoStatus::timed_out) return candidate;
     candidate->io->close();
   }
-  return open_connection(iface);
+  return open_connection(iface, control);
 }
 
-std::unique_ptr<ClientConnection> Binding::open_connection(const wire::SyntaxId& iface) {
+// The setup deadline now, and whether a cancel posted during setup is what sets it.
+std::pair<Deadline, bool> Binding::setup_limit(Duration limit, CallControl& control) const {
+  std::lock_guard lock(control.mu);
+  auto cancel = control.cancel.setup_deadline();
+  if (cancel && *cancel < limit) return {cancel, true};
+  return {limit, false};
+}
+
+std::unique_ptr<ClientConnection> Binding::open_connection(const wire::SyntaxId& iface,
+                                                           CallControl& control) {
   auto& clock = runtime_.clock();
-  Deadline deadline = clock.now() + options_.setup_timeout;
+  const Duration limit = clock.now() + options_.setup_timeout;
+  // A cancel with a finite timeout posted now ends the call at c + T with RPC_S_CALL_CANCELLED;
+  // nothing has been sent, so there is nothing to orphan (decision, README).
+  auto expired = [&](bool by_cancel, const std::string& what) {
+    if (!by_cancel) return RpcException(status::kServerUnavailable, what);
+    std::lock_guard lock(control.mu);
+    control.cancel.expire_setup();
+    return RpcException(status::kCallCancelled, "cancelled before the request was sent");
+  };
   transport::TransportContext context{&clock, runtime_.options().capture,
                                       runtime_.options().run_dir};
   auto host = target_.network_address.empty() ? std::string("127.0.0.1") : target_.network_address;
-  auto io = transport::connect(target_.protseq, host, target_.endpoint, context, deadline);
-  if (!io) throw RpcException(status::kServerUnavailable, io.error().detail);
+  auto [connect_by, connect_by_cancel] = setup_limit(limit, control);
+  auto io = transport::connect(target_.protseq, host, target_.endpoint, context, connect_by);
+  if (!io) {
+    if (io.error().status == IoStatus::timed_out) throw expired(connect_by_cancel, "connect");
+    throw RpcException(status::kServerUnavailable, io.error().detail);
+  }
 
   std::uint32_t group = 0;
   {
@@ -126,13 +149,22 @@ std::unique_ptr<ClientConnection> Binding::open_connection(const wire::SyntaxId&
   };
 
   conn.queue(wire::encode(make_bind(iface, options_.max_frag, group)));
-  auto sent = conn.flush(deadline, nullptr);
-  if (!sent.ok()) throw fail(status::kServerUnavailable, "bind not sent: " + sent.detail);
   Bytes reply;
-  auto got = conn.receive(reply, deadline, nullptr);
-  if (got.status == IoStatus::timed_out) throw fail(status::kServerUnavailable, "no bind_ack");
-  if (!got.ok()) {
-    throw fail(
+  for (bool sent = false;;) {
+    auto [by, by_cancel] = setup_limit(limit, control);
+    auto got = sent ? conn.receive(reply, by, &control.waker) : conn.flush(by, &control.waker);
+    if (got.ok() && !sent) {
+      sent = true;
+      continue;
+    }
+    if (got.ok()) break;
+    if (got.status == IoStatus::woken) {
+      control.waker.consume();  // a cancel was posted: its timeout may bound the setup now
+      continue;
+    }
+    conn.close();
+    if (got.status == IoStatus::timed_out) throw expired(by_cancel, sent ? "no bind_ack" : "bind");
+    throw RpcException(
         status::kServerUnavailable,
         "bind: " + (got.status == IoStatus::closed ? "connection closed by server" : got.detail));
   }

@@ -20,8 +20,7 @@ namespace rpcfit::rpc {
 
 struct BindingOptions {
   // Connect plus bind must finish within this (scenario time); otherwise the call raises
-  // RPC_S_SERVER_UNAVAILABLE. Cancel timeouts start when the first request fragment is sent
-  // (CS-PEND-1), so this is what bounds a server that never answers the bind.
+  // RPC_S_SERVER_UNAVAILABLE. A cancel posted meanwhile with a finite timeout bounds it too.
   Duration setup_timeout = seconds(30);
   // Offered as max_xmit_frag and max_recv_frag in bind.
   std::uint16_t max_frag = 5840;
@@ -30,6 +29,7 @@ struct BindingOptions {
 };
 
 struct ClientConnection;
+struct CallControl;
 
 class Binding : public BindingHandle {
  public:
@@ -53,8 +53,10 @@ class Binding : public BindingHandle {
 
  private:
   Binding(Runtime& runtime, StringBinding target, BindingOptions options);
-  std::unique_ptr<ClientConnection> acquire(const wire::SyntaxId& iface);
-  std::unique_ptr<ClientConnection> open_connection(const wire::SyntaxId& iface);
+  std::unique_ptr<ClientConnection> acquire(const wire::SyntaxId& iface, CallControl& control);
+  std::unique_ptr<ClientConnection> open_connection(const wire::SyntaxId& iface,
+                                                    CallControl& control);
+  std::pair<Deadline, bool> setup_limit(Duration limit, CallControl& control) const;
   void release(std::unique_ptr<ClientConnection> connection);
   std::uint32_t next_call_id();
 

@@ -16,6 +16,11 @@ namespace rpcfit::rpc {
 class ClientCall {
  public:
   ClientCall(Binding& binding, CallControl& control) : binding_(binding), control_(control) {}
+  // Whatever ends the call (a reply, an RpcException, bad_alloc), cancelling threads lose sight
+  // of its connection before the connection goes.
+  ~ClientCall() { detach(); }
+  ClientCall(const ClientCall&) = delete;
+  ClientCall& operator=(const ClientCall&) = delete;
 
   // Returns the result stub, or raises. Sets leave_pending when a cancel must stay pending on the
   // thread (CS-RES-3).
@@ -76,6 +81,10 @@ void ClientCall::send_request(std::uint16_t opnum, ByteView input) {
   wire::CoRequest request;
   request.context_id = conn_->context_id;
   request.opnum = opnum;
+  if (const auto& object = binding_.string_binding().object_uuid) {
+    request.object = wire::Uuid::parse(*object);  // checked when the binding was parsed
+    whole.flags |= wire::pfc::kObjectUuid;
+  }
   request.stub.assign(input.begin(), input.end());
   whole.body = std::move(request);
   auto fragments = wire::fragment_co(whole, conn_->max_xmit);
@@ -97,7 +106,7 @@ void ClientCall::send_request(std::uint16_t opnum, ByteView input) {
 
 Bytes ClientCall::run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input,
                       bool& leave_pending) {
-  conn_ = binding_.acquire(iface);
+  conn_ = binding_.acquire(iface, control_);
   call_id_ = binding_.next_call_id();
   written_at_start_ = conn_->io->bytes_written();
   send_request(opnum, input);
@@ -111,7 +120,13 @@ Bytes ClientCall::run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView
       due = control_.cancel.due(clock().now());
       deadline = control_.cancel.deadline();
     }
-    if (due) orphan(forwards);  // CS-TMO-2, CS-TMO-3
+    if (due) {
+      // A reply that arrived before the deadline wins over it (CS-TMO-1).
+      for (Bytes early; conn_->io->try_receive(early).ok();) {
+        if (auto result = on_pdu(early, leave_pending)) return std::move(*result);
+      }
+      orphan(forwards);  // CS-TMO-2, CS-TMO-3
+    }
     IoResult sent;
     {
       std::lock_guard send(control_.send_mu);

@@ -40,6 +40,20 @@ struct Client {
   std::unique_ptr<Runtime> runtime;
 };
 
+// A raw connection to an rpcfit server, bound to the test interface.
+RawSocket bound_socket(std::uint16_t port) {
+  auto s = RawSocket::connect_tcp(port);
+  wire::CoPdu bind;
+  bind.type = wire::PType::bind;
+  bind.flags = 0x03;
+  bind.call_id = 1;
+  bind.body = wire::CoBind{5840, 5840, 0, {{0, test_interface_id(), {wire::ndr_syntax()}}}, {}};
+  EXPECT_TRUE(s.write(bind));
+  auto ack = s.read_pdu();
+  EXPECT_TRUE(ack && ack->type == wire::PType::bind_ack);
+  return s;
+}
+
 // Binds, reads the request, then runs `then`; later connections answer calls normally.
 ScriptedServer::Script misbehave_after_request(std::function<void(RawSocket&)> then) {
   return [then](RawSocket& s, int index) {
@@ -137,6 +151,43 @@ TEST(PeerFaults, AServerThatNeverAnswersTheBindFailsWithinTheSetupTimeout) {
   release.set_value();
 }
 
+TEST(PeerFaults, CS_NEV_1_ACancelDuringAnUnansweredBindEndsTheCallAtItsTimeout) {
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  ScriptedServer server([released](RawSocket& s, int) {
+    s.read_pdu();  // the bind, never answered
+    released.wait_for(std::chrono::seconds(30));
+  });
+  Client client;
+  auto binding = client.bind(server.binding());  // setup timeout: 30 s
+  CallThread call(*client.runtime, binding, 0, Bytes{1});
+  ASSERT_TRUE(client.capture.wait_until([](const auto& pdus) { return !pdus.empty(); }));
+  auto posted = client.clock.now();
+  EXPECT_EQ(client.cancel(call.thread_id(), 1), status::kOk);
+  auto outcome = call.finish();
+  EXPECT_EQ(outcome.raised, status::kCallCancelled) << outcome.what;
+  EXPECT_GE(outcome.ended - posted, seconds(1));
+  EXPECT_LT(outcome.ended - posted, seconds(1) + kLate);
+  EXPECT_EQ(client.capture.sequence(), (std::vector<std::string>{"out bind"}));
+  release.set_value();
+}
+
+TEST(PeerFaults, CS_NEV_3_ConnectionsBeyondTheServersLimitAreClosed) {
+  testing::Pair p(transport::Protseq::ncacn_ip_tcp);
+  ServerOptions options;
+  options.max_connections = 2;
+  Server small(*p.server_runtime, options);
+  small.register_interface(test_interface());
+  auto port =
+      static_cast<std::uint16_t>(std::stoi(*small.listen(transport::Protseq::ncacn_ip_tcp)));
+  // Two connections the server answers, so both are being served; a third is closed at once.
+  auto a = bound_socket(port);
+  auto b = bound_socket(port);
+  auto c = RawSocket::connect_tcp(port);
+  EXPECT_FALSE(c.read_pdu().has_value());
+  EXPECT_LE(small.open_connections(), 2u);
+}
+
 TEST(PeerFaults, ARefusedConnectionIsServerUnavailable) {
   std::uint16_t port = 0;
   {
@@ -162,15 +213,7 @@ TEST(PeerFaults, CS_NEV_3_AMalformedPduEndsOnlyItsOwnConnection) {
 TEST(PeerFaults, CS_SRV_6_CancelsForUnknownCallsAreIgnoredAndTheConnectionStaysUp) {
   testing::Pair p(transport::Protseq::ncacn_ip_tcp);
   auto port = static_cast<std::uint16_t>(std::stoi(p.endpoint));
-  auto s = RawSocket::connect_tcp(port);
-  wire::CoPdu bind;
-  bind.type = wire::PType::bind;
-  bind.flags = 0x03;
-  bind.call_id = 1;
-  bind.body = wire::CoBind{5840, 5840, 0, {{0, test_interface_id(), {wire::ndr_syntax()}}}, {}};
-  ASSERT_TRUE(s.write(bind));
-  auto ack = s.read_pdu();
-  ASSERT_TRUE(ack && ack->type == wire::PType::bind_ack);
+  auto s = bound_socket(port);
   wire::CoPdu stray;
   stray.type = wire::PType::co_cancel;
   stray.flags = 0x06;

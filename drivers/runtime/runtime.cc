@@ -166,7 +166,7 @@ std::shared_ptr<CallControl> Runtime::begin_call(transport::Protseq protseq) {
   }
   // A pending cancel applies only where a cancel could have been posted (CS-PS-1).
   if (self->pending && transport::cancel_capable(protseq)) {
-    call->cancel.post(clock_->now(), self->pending_timeout);
+    call->cancel.carry_pending(self->pending_timeout);
     self->pending = false;
   }
   self->call = call;
@@ -181,7 +181,10 @@ void Runtime::end_call(const std::shared_ptr<CallControl>& call, bool leave_canc
   // A cancel the server missed (CS-RES-3), or one posted to the call too late to be sent (after
   // its reply was taken, say), waits for the thread's next call like one posted a moment later
   // (CS-IDLE-1). One already pending was posted later still, so its timeout stands.
-  bool leave = leave_cancel_pending || call->cancel.owed() > 0;
+  bool undelivered =
+      call->cancel.owed() > 0 ||
+      (call->cancel.phase() == CancelPhase::before_first && call->cancel.posted() > 0);
+  bool leave = leave_cancel_pending || undelivered;
   call->cancel.finish();
   if (leave && !self->pending) {
     self->pending = true;

@@ -30,6 +30,10 @@ std::string_view server_event_name(ServerEventKind kind) {
 void Server::Core::emit(ServerEventKind kind, std::uint32_t call_id, std::uint16_t opnum,
                         std::uint32_t fault_status) const {
   if (!options.observer) return;
+  {
+    std::lock_guard lock(mu);
+    if (abandoned) return;  // the observer may be gone with whoever stopped the server
+  }
   options.observer(ServerEvent{kind, clock().now(), call_id, opnum, fault_status});
 }
 
@@ -72,29 +76,46 @@ void Server::Core::start_connection(std::unique_ptr<StreamConnection> io,
     io->close();
     return;
   }
+  auto running = static_cast<std::size_t>(std::count_if(connections.begin(), connections.end(),
+                                                        [](const auto& r) { return !*r.done; }));
+  if (running >= options.max_connections) {
+    io->close();  // CS-NEV-3: a flood of connections must not exhaust threads
+    return;
+  }
   auto core = shared_from_this();  // the connection thread keeps the Core alive
   auto connection = std::make_shared<ServerConnection>(core, std::move(io), protseq, endpoint);
-  connections.emplace_back();
-  auto& entry = connections.back();
-  entry.connection = connection;
-  entry.thread = std::thread([core, connection, done = entry.done] {
-    connection->run();
-    std::lock_guard done_lock(core->mu);
-    *done = true;
-    core->cv.notify_all();
-  });
+  auto done = std::make_shared<bool>(false);
+  std::thread thread;
+  try {
+    thread = std::thread([core, connection, done] {
+      connection->run();
+      std::lock_guard done_lock(core->mu);
+      *done = true;
+      core->cv.notify_all();
+    });
+  } catch (const std::system_error&) {
+    connection->interrupt();  // no thread to serve it: it closes with the connection object
+    return;
+  }
+  connections.push_back(Running{connection, std::move(thread), done});
 }
 
 void Server::Core::accept_loop(Listening& listening) {
   auto endpoint = listening.listener->endpoint();
   while (!stopping) {
     IoResult result;
-    auto io = listening.listener->accept(std::nullopt, &stop_waker, result);
+    // Wakes now and then to join finished connection threads even when no client connects.
+    auto io = listening.listener->accept(clock().now() + seconds(2), &stop_waker, result);
     if (io) {
       start_connection(std::move(io), listening.protseq, endpoint);
       continue;
     }
     if (result.status == IoStatus::woken) break;
+    if (result.status == IoStatus::timed_out) {
+      std::lock_guard lock(mu);
+      reap_finished();
+      continue;
+    }
     // A failed accept (descriptor limit, aborted handshake) is retried after a pause, so a
     // persistent failure does not spin a CPU.
     std::unique_lock lock(mu);
@@ -123,7 +144,7 @@ Result<std::string, std::string> Server::listen(transport::Protseq protseq,
                                                 const std::string& endpoint,
                                                 const std::string& host) {
   if (core_->stopping) return unexpected(std::string("server is stopped"));
-  const auto& options = core_->runtime.options();
+  const auto& options = core_->runtime_options;
   transport::TransportContext context{&core_->clock(), options.capture, options.run_dir,
                                       core_->options.max_frag};
   auto listener = transport::listen(protseq, host, endpoint, context);
@@ -134,6 +155,10 @@ Result<std::string, std::string> Server::listen(transport::Protseq protseq,
   auto name = listening->listener->endpoint();
   auto* raw = listening.get();
   std::lock_guard lock(core_->mu);
+  if (core_->stopping) {  // stop() ran meanwhile and will not see this listener
+    listening->listener->close();
+    return unexpected(std::string("server is stopped"));
+  }
   core_->listeners.push_back(std::move(listening));
   raw->thread = std::thread([core = core_, raw] { core->accept_loop(*raw); });
   return name;
@@ -166,10 +191,14 @@ std::size_t Server::stop(Duration bound) {
     if (*running.done) {
       running.thread.join();
     } else {
-      running.thread.detach();  // it holds the Core and its connection by shared_ptr
+      // It holds the Core and its connection by shared_ptr; its PDUs are no longer teed and no
+      // events reported, since the sink and observer may go once stop() returns.
+      running.connection->abandon();
+      running.thread.detach();
       ++abandoned;
     }
   }
+  core.abandoned = abandoned > 0;
   core.connections.clear();
   return abandoned;
 }

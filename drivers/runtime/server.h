@@ -58,7 +58,11 @@ std::string_view server_event_name(ServerEventKind kind);
 
 struct ServerOptions {
   std::uint16_t max_frag = 5840;  // our max_recv_frag and upper bound on max_xmit_frag
-  wire::CallLimits limits;        // reassembled request size and calls in progress
+  // Reassembled request size, and calls in reassembly per connection: one, since the server never
+  // offers PFC_CONC_MPX.
+  wire::CallLimits limits{4u << 20, 1};
+  // Connections served at once; more are closed as they are accepted.
+  std::size_t max_connections = 256;
   // Called on the connection threads; must be thread-safe.
   std::function<void(const ServerEvent&)> observer;
 };

@@ -24,6 +24,7 @@ constexpr std::uint16_t kTransferSyntaxesNotSupported = 2;
 thread_local ServerCall* t_current_call = nullptr;
 
 constexpr std::size_t kMaxBacklog = 256;
+constexpr int kMaxPdusPerTest = 64;
 
 }  // namespace
 
@@ -46,6 +47,11 @@ ServerConnection::~ServerConnection() = default;
 void ServerConnection::interrupt() {
   std::lock_guard lock(io_mu_);
   if (!closed_) io_->interrupt();
+}
+
+void ServerConnection::abandon() {
+  std::lock_guard lock(io_mu_);
+  io_->detach_capture();
 }
 
 std::optional<wire::CoPdu> ServerConnection::next_pdu() {
@@ -129,7 +135,8 @@ void ServerConnection::handle_bind(const wire::CoPdu& pdu) {
     auto limit = core_->options.max_frag;
     max_xmit_ = std::max(kMinFragment, std::min(bind.max_recv_frag, limit));
     ack.max_xmit_frag = max_xmit_;
-    ack.max_recv_frag = std::max(kMinFragment, std::min(bind.max_xmit_frag, limit));
+    max_recv_ = std::max(kMinFragment, std::min(bind.max_xmit_frag, limit));
+    ack.max_recv_frag = max_recv_;
     ack.assoc_group_id = bind.assoc_group_id != 0 ? bind.assoc_group_id : core_->new_group_id();
     switch (protseq_) {
       case transport::Protseq::ncacn_ip_tcp:
@@ -145,7 +152,7 @@ void ServerConnection::handle_bind(const wire::CoPdu& pdu) {
     reply.type = wire::PType::bind_ack;
   } else {
     ack.max_xmit_frag = max_xmit_;
-    ack.max_recv_frag = max_xmit_;
+    ack.max_recv_frag = max_recv_;
     ack.assoc_group_id = bind.assoc_group_id;
     reply.type = wire::PType::alter_context_resp;
   }
@@ -266,13 +273,25 @@ void ServerConnection::send(const wire::CoPdu& whole) {
 }
 
 void ServerConnection::read_during_call(ServerCall& call, const std::optional<Deadline>& wait) {
-  std::unique_lock lock(read_mu_, std::defer_lock);
-  if (wait) {
-    lock.lock();
-  } else if (!lock.try_lock()) {
-    return;  // another thread is reading for this call and will file what arrives
+  std::vector<ServerEventKind> found;
+  {
+    std::unique_lock lock(read_mu_, std::defer_lock);
+    if (wait) {
+      lock.lock();
+    } else if (!lock.try_lock()) {
+      return;  // another thread is reading for this call and will file what arrives
+    }
+    read_locked(call, wait);
+    found.swap(found_);
   }
-  for (;;) {
+  for (auto kind : found)
+    core_->emit(kind, call.call_id(), call.opnum());
+}
+
+void ServerConnection::read_locked(ServerCall& call, const std::optional<Deadline>& wait) {
+  // Without a wait, a bounded number of PDUs: a peer streaming co_cancels must not keep
+  // RpcTestCancel from returning.
+  for (int budget = kMaxPdusPerTest; wait || budget > 0; --budget) {
     if (dead_) {
       call.note_connection_lost();
       return;
@@ -304,8 +323,8 @@ bool ServerConnection::route_during_call(const Bytes& bytes, ServerCall& call) {
     bool orphaned = pdu->type == wire::PType::orphaned;
     if (ours) {  // for another call: ignored (CS-SRV-6)
       call.note_cancel(orphaned);
-      core_->emit(orphaned ? ServerEventKind::orphaned_arrived : ServerEventKind::cancel_arrived,
-                  call.call_id(), call.opnum());
+      found_.push_back(orphaned ? ServerEventKind::orphaned_arrived
+                                : ServerEventKind::cancel_arrived);
     }
     return true;
   }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "drivers/runtime/server_core.h"
 #include "harness/wire/fragment.h"
@@ -22,6 +23,7 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
 
   void run();        // the connection thread
   void interrupt();  // from stop(): unblocks the thread's socket waits
+  void abandon();    // from stop(): the routine runs on unobserved, its PDUs no longer teed
 
   // Reads what has arrived for the connection while `call` runs: its co_cancel and orphaned PDUs
   // update the call; other PDUs wait in the backlog. With a deadline, waits until a cancel for
@@ -34,6 +36,7 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
 
  private:
   std::optional<wire::CoPdu> next_pdu();
+  void read_locked(ServerCall& call, const std::optional<Deadline>& wait);  // read_mu_ held
   // Files a PDU read during a call; false when the bytes were not a valid PDU.
   bool route_during_call(const Bytes& bytes, ServerCall& call);
   void handle_bind(const wire::CoPdu& pdu);
@@ -51,6 +54,9 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   std::mutex read_mu_;  // one reader at a time: this thread, or a routine's cancel test
   std::deque<wire::CoPdu> backlog_;
   bool dead_ = false;  // the peer closed, reset or sent garbage; guarded by read_mu_
+  // Events found while reading for a call, reported once read_mu_ is released (an observer may
+  // itself test for a cancel); guarded by read_mu_.
+  std::vector<ServerEventKind> found_;
 
   std::mutex io_mu_;  // orders interrupt() against the final close
   bool closed_ = false;
@@ -59,6 +65,7 @@ class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
   wire::CoCallReassembler reassembler_;
   std::map<std::uint16_t, std::shared_ptr<const InterfaceRegistration>> contexts_;
   std::uint16_t max_xmit_ = 0;  // longest fragment we may send
+  std::uint16_t max_recv_ = 0;  // longest fragment the client may send us
   struct Early {
     bool pending_on_first = false;
     int co_cancels = 0;

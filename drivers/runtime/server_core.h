@@ -14,9 +14,13 @@
 namespace rpcfit::rpc {
 
 struct Server::Core : std::enable_shared_from_this<Server::Core> {
-  Core(Runtime& rt, ServerOptions opts) : runtime(rt), options(std::move(opts)) {}
+  Core(Runtime& rt, ServerOptions opts)
+      : clock_(&rt.clock()), runtime_options(rt.options()), options(std::move(opts)) {}
 
-  Runtime& runtime;
+  // Copied from the runtime, so routines abandoned by stop() do not reach into a Runtime that may
+  // be gone; the clock itself must outlive them (README).
+  Clock* clock_;
+  const RuntimeOptions runtime_options;
   const ServerOptions options;
   Waker stop_waker;  // fired once by stop(), never consumed: every later wait returns at once
   std::atomic<bool> stopping{false};
@@ -35,10 +39,11 @@ struct Server::Core : std::enable_shared_from_this<Server::Core> {
     std::thread thread;
     std::shared_ptr<bool> done = std::make_shared<bool>(false);  // guarded by mu
   };
+  bool abandoned = false;  // stop() gave up on routines: no more events; guarded by mu
   std::list<Running> connections;
   std::uint32_t next_group_id = 0x1000;
 
-  Clock& clock() const { return runtime.clock(); }
+  Clock& clock() const { return *clock_; }
   void emit(ServerEventKind kind, std::uint32_t call_id, std::uint16_t opnum,
             std::uint32_t fault_status = 0) const;
   // The registration serving `id` (same UUID and major version, minor at least the requested).

@@ -5,6 +5,7 @@
 
 #include "drivers/runtime/runtime_test_util.h"
 #include "drivers/runtime/scripted_peer.h"
+#include "harness/wire/codec.h"
 
 namespace rpcfit::rpc {
 namespace {
@@ -162,6 +163,25 @@ TEST(ServerRules, EachCallGetsAFreshCallIdOnOneReusedConnection) {
   EXPECT_EQ(ids, (std::vector<std::uint32_t>{1, 2, 3}));
   EXPECT_EQ(p.capture.count("bind"), 1u);
   EXPECT_EQ(p.binding->connections_opened(), 1u);
+}
+
+TEST(ServerRules, AnObjectUuidInTheStringBindingGoesOnTheRequest) {
+  Pair p(Protseq::ncacn_ip_tcp);
+  auto text = "12345678-1234-1234-1234-123456789abc@" + p.string_binding;
+  auto binding = *Binding::from_string(*p.client, text);
+  EXPECT_EQ(binding->call(test_interface_id(), test_op::kEcho, Bytes{5}), Bytes{5});
+  bool seen = false;
+  for (const auto& pdu : p.capture.pdus()) {
+    if (pdu.type != "request") continue;
+    seen = true;
+    EXPECT_NE(pdu.flags & 0x80, 0) << "PFC_OBJECT_UUID";
+    auto decoded = wire::decode_co(pdu.bytes);
+    ASSERT_TRUE(decoded.ok());
+    const auto& request = std::get<wire::CoRequest>(decoded->body);
+    ASSERT_TRUE(request.object.has_value());
+    EXPECT_EQ(request.object->to_string(), "12345678-1234-1234-1234-123456789abc");
+  }
+  EXPECT_TRUE(seen);
 }
 
 TEST(ServerRules, BindTimeFeatureNegotiationIsAcknowledgedWithoutFeatures) {

@@ -22,20 +22,27 @@ SocketConnection::SocketConnection(Fd fd, const Clock& clock, CaptureSink* captu
       fd_(std::move(fd)),
       raw_fd_(fd_.get()),
       splitter_(wire::StreamLimits{max_fragment}) {
-  if (capture_) {
+  tee([&](CaptureSink& sink) {
     if (side == Side::client) {
-      capture_->connection_opened(clock_.wall_now(), local_, peer_);
+      sink.connection_opened(clock_.wall_now(), local_, peer_);
     } else {
-      capture_->connection_opened(clock_.wall_now(), peer_, local_);
+      sink.connection_opened(clock_.wall_now(), peer_, local_);
     }
-  }
+  });
+}
+
+void SocketConnection::detach_capture() {
+  std::lock_guard lock(capture_mu_);
+  capture_ = nullptr;
 }
 
 SocketConnection::~SocketConnection() {
   close();
 }
 
-void SocketConnection::queue(Bytes pdu) { send_queue_.push_back(std::move(pdu)); }
+void SocketConnection::queue(Bytes pdu) {
+  send_queue_.push_back(std::move(pdu));
+}
 
 IoResult SocketConnection::fail_send(int err) const {
   if (interrupted_.load()) return {IoStatus::failed, "connection interrupted"};
@@ -49,9 +56,9 @@ IoResult SocketConnection::flush(const Deadline& deadline, const Waker* waker) {
     const Bytes& front = send_queue_.front();
     if (send_offset_ >= front.size()) {
       // Teed once its last byte is on its way, so a capture shows what was sent, when.
-      if (capture_) {
-        capture_->pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, local_, peer_, front});
-      }
+      tee([&](CaptureSink& sink) {
+        sink.pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, local_, peer_, front});
+      });
       send_queue_.pop_front();
       send_offset_ = 0;
       continue;
@@ -73,7 +80,7 @@ IoResult SocketConnection::flush(const Deadline& deadline, const Waker* waker) {
 
 void SocketConnection::tee_closed(const Endpoint& closer, const Endpoint& other) {
   if (close_teed_.exchange(true)) return;
-  if (capture_) capture_->connection_closed(clock_.wall_now(), closer, other);
+  tee([&](CaptureSink& sink) { sink.connection_closed(clock_.wall_now(), closer, other); });
 }
 
 std::optional<IoResult> SocketConnection::take_frame(Bytes& pdu) {
@@ -85,9 +92,9 @@ std::optional<IoResult> SocketConnection::take_frame(Bytes& pdu) {
       return IoResult{recv_status_, recv_error_};
     }
     pdu = std::move(next->value().bytes);
-    if (capture_) {
-      capture_->pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, peer_, local_, pdu});
-    }
+    tee([&](CaptureSink& sink) {
+      sink.pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, peer_, local_, pdu});
+    });
     return IoResult{};
   }
   if (!eof_) return std::nullopt;

@@ -39,6 +39,7 @@ class SocketConnection final : public StreamConnection {
   IoResult try_receive(Bytes& pdu) override;
   void interrupt() override;
   void close() override;
+  void detach_capture() override;
   Endpoint local_endpoint() const override { return local_; }
   Endpoint peer_endpoint() const override { return peer_; }
 
@@ -52,7 +53,13 @@ class SocketConnection final : public StreamConnection {
   void tee_closed(const Endpoint& closer, const Endpoint& other);
 
   const Clock& clock_;
-  CaptureSink* const capture_;
+  std::mutex capture_mu_;  // serialises tees with detach_capture()
+  CaptureSink* capture_;   // guarded by capture_mu_
+  template <class Fn>
+  void tee(Fn&& fn) {
+    std::lock_guard lock(capture_mu_);
+    if (capture_ != nullptr) fn(*capture_);
+  }
   const Endpoint local_;
   const Endpoint peer_;
 

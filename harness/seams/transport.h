@@ -66,6 +66,8 @@ class StreamConnection {
   virtual void interrupt() = 0;
   // Closes the connection (tees the close to the capture sink once).
   virtual void close() = 0;
+  // Stops teeing, for a connection that may outlive its capture sink. Any thread.
+  virtual void detach_capture() = 0;
   // Endpoints as they appear in captures (synthesized TCP endpoints for Unix-socket transports).
   virtual Endpoint local_endpoint() const = 0;
   virtual Endpoint peer_endpoint() const = 0;
