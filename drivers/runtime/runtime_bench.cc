@@ -49,7 +49,9 @@ using transport::Protseq;
 using Once = std::function<void()>;    // one round trip on some connection
 using Opener = std::function<Once()>;  // opens a connection; its Once keeps it open
 constexpr std::uint16_t kSpinOp = 3;   // added to the test interface here: polls RpcTestCancel
-constexpr int kBlock = 500;            // round trips per alternating block
+constexpr std::uint16_t kWaitOp =
+    4;                       // the same, blocked in ServerCall::wait_for_cancel between polls
+constexpr int kBlock = 500;  // round trips per alternating block
 constexpr int kCancelWarmup = 100;
 constexpr const char* kWhere[] = {"same CPU", "cross CPU"};  // placements, as in Samples
 
@@ -329,6 +331,19 @@ ManagerRoutine spin_routine(SpinProbe& probe) {
   };
 }
 
+// Polls RpcTestCancel, blocking in wait_for_cancel in between: woken by the co_cancel's arrival,
+// as a raw reader is by its data, so its polling period is zero.
+ManagerRoutine wait_routine(SpinProbe& probe) {
+  return [&probe](ServerCall& call, ByteView) -> Bytes {
+    bump(probe.started);
+    while (RpcTestCancel() != status::kOk) {
+      if (!call.wait_for_cancel(seconds(10))) break;
+    }
+    probe.seen_ns = now_ns();
+    RpcRaiseException(status::kCallCancelled);
+  };
+}
+
 int g_missed = 0;
 
 const char* verdict(bool pass) {
@@ -342,8 +357,13 @@ const char* verdict(bool pass) {
 // compared by placement too: whether the canceller and the call thread (which it wakes) ran on one
 // CPU; the routine spins, so the co_cancel needs no wake-up.
 void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinProbe& probe,
-                    const Opener& raw) {
+                    const Opener& raw, std::uint16_t opnum) {
   const int total = kCancelWarmup + o.cancels;
+  int started_before = 0;  // the probe serves every run; count this run's calls from here
+  {
+    std::lock_guard lock(g_mu);
+    started_before = probe.started;
+  }
   const wire::SyntaxId iface = test_interface_id();
   std::atomic<ThreadId> client_id{0};
   std::atomic<int> wrong{0}, call_cpu{-1};
@@ -355,7 +375,7 @@ void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinPr
       wait_until(go, i + 1);
       call_cpu = sched_getcpu();
       try {
-        binding.call(iface, kSpinOp, {});
+        binding.call(iface, opnum, {});
         ++wrong;
       } catch (const RpcException& e) {
         if (e.status() != status::kCallCancelled) ++wrong;
@@ -374,7 +394,7 @@ void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinPr
       time_block(2 * kBlock, once, &raw_rtt);
     }
     bump(go);
-    wait_until(probe.started, i + 1);  // the probe serves this one run
+    wait_until(probe.started, started_before + i + 1);
     std::this_thread::sleep_for(std::chrono::microseconds(200));
     const bool cross = sched_getcpu() != call_cpu.load();
     const std::int64_t posted = now_ns();
@@ -394,8 +414,10 @@ void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinPr
   client.join();
   runtime.CloseHandle(handle);
   if (wrong > 0) throw std::runtime_error("a spin call did not end RPC_S_CALL_CANCELLED");
-  const double period = static_cast<double>(probe.spin_ns.load() - spin_before) / 1e3 /
-                        static_cast<double>(probe.polls.load() - polls_before);
+  const double period = opnum == kWaitOp
+                            ? 0.0
+                            : static_cast<double>(probe.spin_ns.load() - spin_before) / 1e3 /
+                                  static_cast<double>(probe.polls.load() - polls_before);
   for (std::size_t c = 0; c < 2; ++c) {
     const Stats rpc = stats_of(latency[c], latency), rtt = stats_of(raw_rtt[c], raw_rtt);
     if (rpc.n == 0) continue;
@@ -408,7 +430,8 @@ void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinPr
         "  raw round trip, %-9s    %9.2f %9.2f %5.0f%%   (target 2 x %.2f + period = %.2f)\n",
         kWhere[c], rtt.median, rtt.p90, 100 * rtt.share, one_way, bound);
   }
-  std::printf("  polling period (tight loop)  %9.3f\n", period);
+  std::printf("  polling period (%s)  %9.3f\n", opnum == kWaitOp ? "event-driven" : "tight loop",
+              period);
   // CS-RET-1: how long RpcCancelThreadEx itself takes (it sends the co_cancel when it can).
   for (std::size_t c = 0; c < 2; ++c) {
     const Stats back = stats_of(returned[c], returned);
@@ -438,6 +461,7 @@ int run(const Options& o) {
   Server server(runtime);
   InterfaceRegistration registration = test_interface();
   registration.routines[kSpinOp] = spin_routine(probe);
+  registration.routines[kWaitOp] = wait_routine(probe);
   registration.routines[test_op::kEcho] = [echo = registration.routines[test_op::kEcho]](
                                               ServerCall& call, ByteView input) {
     g_server_cpu.store(sched_getcpu(), std::memory_order_relaxed);  // then the real echo
@@ -481,9 +505,13 @@ int run(const Options& o) {
                   threads == 1 ? " " : "s", rpc_rate, raw_rate, "", rpc_rate / raw_rate);
     }
     if (!tcp) continue;  // ncalrpc calls cannot be cancelled (CS-PS-1)
-    std::printf(columns, "RpcCancelThreadEx->TestCancel", "median", "p90", "share", "/one-way", "",
-                "target", "result");
-    cancel_latency(o, runtime, *bind_to(runtime, text), probe, raw_open);
+    for (auto opnum : {kWaitOp, kSpinOp}) {
+      std::printf("%s\n", opnum == kWaitOp ? "cancel delivery, routine waiting in wait_for_cancel:"
+                                           : "cancel delivery, routine polling in a tight loop:");
+      std::printf(columns, "RpcCancelThreadEx->TestCancel", "median", "p90", "share", "/one-way",
+                  "", "target", "result");
+      cancel_latency(o, runtime, *bind_to(runtime, text), probe, raw_open, opnum);
+    }
     std::fflush(stdout);
   }
   std::printf("\npass %s: %s\n", o.pass.c_str(),
