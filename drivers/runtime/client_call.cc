@@ -65,9 +65,8 @@ bool forward_cancel_now(CallControl& call) {
   if (call.io == nullptr || call.cancel.phase() != CancelPhase::sent) return true;
   std::unique_lock send(call.send_mu, std::try_to_lock);
   if (!send.owns_lock()) return true;  // the call thread is sending; it will forward them
-  for (int n = call.cancel.take_forwards(); n > 0; --n) {  // CS-FWD-1
-    call.io->queue(header_only(wire::PType::co_cancel, call.call_id));
-  }
+  for (int n = call.cancel.take_forwards(); n > 0; --n)
+    call.io->queue(call.co_cancel);  // CS-FWD-1
   // Scenario time zero has passed: one attempt that never waits; the call thread sends the rest.
   auto sent = call.io->flush(Duration::zero(), nullptr);
   return !sent.ok() || call.cancel.deadline().has_value();
@@ -98,7 +97,7 @@ void ClientCall::send_request(std::uint16_t opnum, ByteView input) {
       fragments->front().flags |= wire::pfc::kPendingCancel;  // CS-PEND-1
     }
     control_.io = conn_->io.get();
-    control_.call_id = call_id_;
+    control_.co_cancel = header_only(wire::PType::co_cancel, call_id_);
   }
   for (const auto& fragment : *fragments)
     conn_->io->queue(wire::encode(fragment));

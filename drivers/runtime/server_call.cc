@@ -42,6 +42,14 @@ void ServerCall::end() {
 }
 
 RpcStatus ServerCall::test_cancel() {
+  {
+    // Once cancelled, always cancelled: no need to read the connection again.
+    std::lock_guard lock(mu_);
+    if (state_.cancelled) {
+      state_.observed = true;
+      return status::kOk;
+    }
+  }
   connection_->read_during_call(*this, std::nullopt);
   std::lock_guard lock(mu_);
   if (!state_.cancelled) return status::kNotCancelled;
