@@ -40,6 +40,14 @@ struct Client {
   std::unique_ptr<Runtime> runtime;
 };
 
+// Reads the bind and never answers it, until `released`.
+ScriptedServer::Script silent_after_bind(std::shared_future<void> released) {
+  return [released](RawSocket& s, int) {
+    s.read_pdu();
+    released.wait_for(std::chrono::seconds(30));
+  };
+}
+
 // A raw connection to an rpcfit server, bound to the test interface.
 RawSocket bound_socket(std::uint16_t port) {
   auto s = RawSocket::connect_tcp(port);
@@ -134,11 +142,7 @@ TEST(PeerFaults, APeerThatSendsGarbageFailsTheCallWithAProtocolError) {
 
 TEST(PeerFaults, AServerThatNeverAnswersTheBindFailsWithinTheSetupTimeout) {
   std::promise<void> release;
-  auto released = release.get_future().share();
-  ScriptedServer server([released](RawSocket& s, int) {
-    s.read_pdu();  // the bind, never answered
-    released.wait_for(std::chrono::seconds(30));
-  });
+  ScriptedServer server(silent_after_bind(release.get_future().share()));
   Client client;
   BindingOptions options;
   options.setup_timeout = seconds(2);
@@ -153,11 +157,7 @@ TEST(PeerFaults, AServerThatNeverAnswersTheBindFailsWithinTheSetupTimeout) {
 
 TEST(PeerFaults, CS_NEV_1_ACancelDuringAnUnansweredBindEndsTheCallAtItsTimeout) {
   std::promise<void> release;
-  auto released = release.get_future().share();
-  ScriptedServer server([released](RawSocket& s, int) {
-    s.read_pdu();  // the bind, never answered
-    released.wait_for(std::chrono::seconds(30));
-  });
+  ScriptedServer server(silent_after_bind(release.get_future().share()));
   Client client;
   auto binding = client.bind(server.binding());  // setup timeout: 30 s
   CallThread call(*client.runtime, binding, 0, Bytes{1});
