@@ -112,6 +112,7 @@ void ServerConnection::handle_bind(const wire::CoPdu& pdu) {
       result.result = kProviderRejection;
       result.reason = kTransferSyntaxesNotSupported;
     } else {
+      result.result = kAcceptance;
       result.transfer_syntax = wire::ndr_syntax();
       contexts_[context.context_id] = registration;
       any_accepted = true;
