@@ -87,7 +87,7 @@ class Server {
   // Stops listening, wakes every connection and every manager routine waiting through
   // ServerCall, and waits up to `bound` (scenario time) for calls in flight to finish. Routines
   // still running then are abandoned: they run on detached, their results discarded. Returns how
-  // many were abandoned. Idempotent.
+  // many were abandoned. Idempotent. Not from a manager routine: it would wait for itself.
   std::size_t stop(Duration bound);
 
   // Connections open now (for tests that count leaks).
