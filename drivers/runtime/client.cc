@@ -188,7 +188,6 @@ std::unique_ptr<ClientConnection> Binding::open_connection(const wire::SyntaxId&
   }
   connection->context_id = 0;
   connection->max_xmit = std::min(ack.max_recv_frag, options_.max_frag);
-  connection->max_recv = std::min(ack.max_xmit_frag, options_.max_frag);
   {
     std::lock_guard lock(mu_);
     if (assoc_group_id_ == 0) assoc_group_id_ = ack.assoc_group_id;

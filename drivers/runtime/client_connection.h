@@ -13,7 +13,6 @@ struct ClientConnection {
   wire::SyntaxId iface;
   std::uint16_t context_id = 0;
   std::uint16_t max_xmit = 0;  // longest fragment we may send (the server's max_recv_frag)
-  std::uint16_t max_recv = 0;  // longest fragment the server may send us
 };
 
 }  // namespace rpcfit::rpc

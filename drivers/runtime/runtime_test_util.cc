@@ -111,14 +111,6 @@ int EventLog::count(ServerEventKind kind) const {
   return seen;
 }
 
-std::optional<ServerEvent> EventLog::first(ServerEventKind kind) const {
-  std::lock_guard lock(mu_);
-  for (const auto& e : events_) {
-    if (e.kind == kind) return e;
-  }
-  return std::nullopt;
-}
-
 CallThread::CallThread(Runtime& runtime, std::shared_ptr<Binding> binding, std::uint16_t opnum,
                        Bytes input, std::function<void()> before_call) {
   std::promise<ThreadId> id;

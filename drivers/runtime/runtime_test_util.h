@@ -73,7 +73,6 @@ class EventLog {
   std::function<void(const ServerEvent&)> observer();
   bool wait_for(ServerEventKind kind, int count = 1) const;
   int count(ServerEventKind kind) const;
-  std::optional<ServerEvent> first(ServerEventKind kind) const;
 
  private:
   mutable std::mutex mu_;
