@@ -21,8 +21,9 @@ struct CallControl {
   CallCancel cancel;               // guarded by mu
   bool woken = false;              // a wake may be outstanding; guarded by mu
   StreamConnection* io = nullptr;  // the call's connection after its request; guarded by mu
-  Bytes co_cancel;                 // the call's co_cancel PDU, encoded ahead; guarded by mu
-  std::mutex send_mu;              // whoever queues on or flushes io holds it
+  // The call's co_cancel PDU, encoded once with the request; written by the call thread under mu.
+  Bytes co_cancel;
+  std::mutex send_mu;  // whoever queues on or flushes io holds it
   Waker waker;
 };
 

@@ -129,9 +129,8 @@ Bytes ClientCall::run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView
     IoResult sent;
     {
       std::lock_guard send(control_.send_mu);
-      for (int i = 0; i < forwards; ++i) {  // CS-FWD-1
-        conn_->io->queue(header_only(wire::PType::co_cancel, call_id_));
-      }
+      for (int i = 0; i < forwards; ++i)
+        conn_->io->queue(control_.co_cancel);  // CS-FWD-1
       sent = conn_->io->flush(deadline, &control_.waker);
     }
     if (sent.status == IoStatus::ok) {
@@ -207,9 +206,8 @@ void ClientCall::orphan(int forwards) {
     control_.cancel.orphan();
     control_.io = nullptr;
   }
-  for (int i = 0; i < forwards; ++i) {
-    conn_->io->queue(header_only(wire::PType::co_cancel, call_id_));
-  }
+  for (int i = 0; i < forwards; ++i)
+    conn_->io->queue(control_.co_cancel);
   conn_->io->queue(header_only(wire::PType::orphaned, call_id_));
   // Best effort and without waiting: a server that stopped reading must not hold the caller
   // past its timeout (CS-NEV-1).
