@@ -54,20 +54,25 @@ IoResult SocketConnection::flush(const Deadline& deadline, const Waker* waker) {
   while (!send_queue_.empty()) {
     if (closed_.load()) return {IoStatus::failed, "connection is closed"};
     const Bytes& front = send_queue_.front();
-    if (send_offset_ >= front.size()) {
-      // Teed once its last byte is on its way, so a capture shows what was sent, when.
-      tee([&](CaptureSink& sink) {
-        sink.pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, local_, peer_, front});
-      });
-      send_queue_.pop_front();
-      send_offset_ = 0;
-      continue;
+    ssize_t n = 0;
+    {
+      // The write that completes a PDU and its tee happen under the capture lock, which the
+      // receive side takes to tee: a reply to this PDU, read by another thread, is teed after it.
+      std::lock_guard lock(capture_mu_);
+      n = ::send(raw_fd_, front.data() + send_offset_, front.size() - send_offset_,
+                 MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0 && send_offset_ + static_cast<std::size_t>(n) == front.size() &&
+          capture_ != nullptr) {
+        capture_->pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, local_, peer_, front});
+      }
     }
-    const ssize_t n = ::send(raw_fd_, front.data() + send_offset_, front.size() - send_offset_,
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0) {
       send_offset_ += static_cast<std::size_t>(n);
       bytes_written_.fetch_add(static_cast<std::size_t>(n));
+      if (send_offset_ == front.size()) {
+        send_queue_.pop_front();
+        send_offset_ = 0;
+      }
       continue;
     }
     if (errno == EINTR) continue;
