@@ -4,6 +4,9 @@
 
 #include "drivers/runtime/call_control.h"
 #include "drivers/runtime/client_connection.h"
+#include "drivers/runtime/dg_activity.h"
+#include "drivers/runtime/dg_pdus.h"
+#include "drivers/transport/datagram.h"
 #include "drivers/transport/transport.h"
 #include "harness/wire/codec.h"
 
@@ -62,6 +65,8 @@ Binding::Binding(Runtime& runtime, StringBinding target, BindingOptions options)
 Binding::~Binding() {
   for (auto& connection : idle_)
     connection->io->close();
+  for (auto& activity : idle_activities_)
+    activity->socket->close();
 }
 
 std::size_t Binding::idle_connections() const {
@@ -193,6 +198,44 @@ std::unique_ptr<ClientConnection> Binding::open_connection(const wire::SyntaxId&
     if (assoc_group_id_ == 0) assoc_group_id_ = ack.assoc_group_id;
   }
   return connection;
+}
+
+std::unique_ptr<DgActivity> Binding::acquire_activity() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_activities_.empty()) {
+      auto activity = std::move(idle_activities_.back());
+      idle_activities_.pop_back();
+      return activity;
+    }
+  }
+  const auto& options = runtime_.options();
+  transport::DatagramContext context{{&runtime_.clock(), options.capture, options.run_dir},
+                                     options.mq_backend};
+  auto opened =
+      transport::open_datagram(target_.protseq, target_.network_address, target_.endpoint, context);
+  if (!opened) throw RpcException(status::kServerUnavailable, opened.error());
+  auto activity = std::make_unique<DgActivity>();
+  activity->socket = std::move(opened->socket);
+  if (options.datagram_decorator) {
+    activity->socket = options.datagram_decorator(std::move(activity->socket));
+  }
+  activity->server = std::move(opened->server);
+  activity->id = random_activity_uuid();
+  {
+    std::lock_guard lock(mu_);
+    ++opened_;
+  }
+  return activity;
+}
+
+void Binding::release_activity(std::unique_ptr<DgActivity> activity) {
+  std::lock_guard lock(mu_);
+  if (idle_activities_.size() < options_.max_idle) {
+    idle_activities_.push_back(std::move(activity));
+  } else {
+    activity->socket->close();
+  }
 }
 
 void Binding::release(std::unique_ptr<ClientConnection> connection) {

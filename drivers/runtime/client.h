@@ -24,12 +24,22 @@ struct BindingOptions {
   Duration setup_timeout = seconds(30);
   // Offered as max_xmit_frag and max_recv_frag in bind.
   std::uint16_t max_frag = 5840;
-  // Idle connections kept for reuse.
+  // Idle connections kept for reuse (and idle activities of datagram bindings).
   std::size_t max_idle = 16;
+
+  // Datagram calls (ncadg_*). A request or cl_cancel nobody acknowledged is sent again after
+  // dg_retransmit, the wait doubling up to dg_max_retransmit; once the server has the request,
+  // the client pings it after dg_ping, doubling likewise, and the server answers working.
+  Duration dg_retransmit = std::chrono::milliseconds(250);
+  Duration dg_ping = seconds(1);
+  Duration dg_max_retransmit = seconds(4);
+  // Nothing heard from the server for this long fails the call with RPC_S_COMM_FAILURE.
+  Duration dg_comm_timeout = seconds(30);
 };
 
 struct ClientConnection;
 struct CallControl;
+struct DgActivity;
 
 class Binding : public BindingHandle {
  public:
@@ -59,17 +69,25 @@ class Binding : public BindingHandle {
   std::pair<Deadline, bool> setup_limit(Duration limit, CallControl& control) const;
   void release(std::unique_ptr<ClientConnection> connection);
   std::uint32_t next_call_id();
+  // Datagram bindings: an activity (a socket, an activity UUID and its sequence numbers) per
+  // call, reused by later calls; RPC_S_SERVER_UNAVAILABLE when no socket can be opened.
+  std::unique_ptr<DgActivity> acquire_activity();
+  Bytes call_datagram(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input,
+                      CallControl& control, bool& leave_pending);
+  void release_activity(std::unique_ptr<DgActivity> activity);
 
   Runtime& runtime_;
   StringBinding target_;
   BindingOptions options_;
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<ClientConnection>> idle_;
+  std::vector<std::unique_ptr<DgActivity>> idle_activities_;
   std::uint32_t assoc_group_id_ = 0;
   std::uint32_t next_call_id_ = 1;
   std::size_t opened_ = 0;
 
   friend class ClientCall;
+  friend class DgClientCall;
 };
 
 }  // namespace rpcfit::rpc

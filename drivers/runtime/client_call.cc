@@ -247,8 +247,13 @@ Bytes Binding::call(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView i
   auto control = runtime_.begin_call(target_.protseq);
   bool leave_pending = false;
   try {
-    ClientCall call(*this, *control);
-    auto result = call.run(iface, opnum, input, leave_pending);
+    Bytes result;
+    if (transport::is_datagram(target_.protseq)) {
+      result = call_datagram(iface, opnum, input, *control, leave_pending);
+    } else {
+      ClientCall call(*this, *control);
+      result = call.run(iface, opnum, input, leave_pending);
+    }
     runtime_.end_call(control, leave_pending);
     return result;
   } catch (...) {

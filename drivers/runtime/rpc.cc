@@ -7,12 +7,13 @@ namespace rpcfit::rpc {
 namespace {
 
 // Faults that stand for a Win32 status of another value; both directions use this table.
-constexpr std::array<std::pair<std::uint32_t, RpcStatus>, 5> kFaultStatus{{
+constexpr std::array<std::pair<std::uint32_t, RpcStatus>, 6> kFaultStatus{{
     {nca::kFaultCancel, status::kCallCancelled},
     {nca::kOpRangeError, status::kProcnumOutOfRange},
     {nca::kUnknownInterface, status::kUnknownIf},
     {nca::kServerTooBusy, status::kServerTooBusy},
     {nca::kProtoError, status::kProtocolError},
+    {nca::kCommFailure, status::kCommFailure},
 }};
 
 constexpr std::uint32_t kNcaFacilityMask = 0xFFFF0000u;

@@ -52,7 +52,8 @@ class BindingHandle {
 // Status a client raises for a fault status received on the wire: nca_s_fault_cancel ->
 // RPC_S_CALL_CANCELLED, nca_s_op_rng_error -> RPC_S_PROCNUM_OUT_OF_RANGE, nca_s_unk_if ->
 // RPC_S_UNKNOWN_IF, nca_s_server_too_busy -> RPC_S_SERVER_TOO_BUSY, nca_s_proto_error ->
-// RPC_S_PROTOCOL_ERROR, other nca_s_* -> RPC_S_CALL_FAILED; a Win32 value (5, 0x6BD) as it is.
+// RPC_S_PROTOCOL_ERROR, nca_s_comm_failure -> RPC_S_COMM_FAILURE, other nca_s_* ->
+// RPC_S_CALL_FAILED; a Win32 value (5, 0x6BD) as it is.
 RpcStatus status_from_fault(std::uint32_t fault_status);
 // The reverse, for a server whose manager raised `status`.
 std::uint32_t fault_from_status(RpcStatus status);

@@ -8,15 +8,18 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 
 #include "drivers/runtime/call_cancel.h"
 #include "drivers/runtime/rpc.h"
+#include "drivers/transport/datagram.h"
 #include "drivers/transport/protseq.h"
 #include "harness/core/clock.h"
 #include "harness/seams/capture_sink.h"
+#include "harness/seams/datagram.h"
 
 namespace rpcfit::rpc {
 
@@ -25,6 +28,12 @@ struct RuntimeOptions {
   CaptureSink* capture = nullptr;  // every PDU this runtime's endpoints send or receive
   std::filesystem::path run_dir;   // Unix sockets; empty: transport::default_run_dir()
   bool legacy_platform = false;    // the MS-DOS / Windows 3.x client profile (CS-PLT-1)
+  // The kind of queue ncadg_mq endpoints create (transport/datagram.h).
+  transport::MqBackend mq_backend = transport::MqBackend::automatic;
+  // Wraps every datagram socket the runtime's clients and servers open, e.g. a decorator that
+  // loses, duplicates or reorders datagrams; empty: none.
+  std::function<std::unique_ptr<DatagramSocket>(std::unique_ptr<DatagramSocket>)>
+      datagram_decorator;
 };
 
 // The synchronous call in progress on a client thread, shared with cancelling threads.

@@ -9,7 +9,7 @@ namespace rpcfit::rpc::testing {
 
 void MemoryCapture::connection_opened(Timestamp, const Endpoint& client, const Endpoint&) {
   std::lock_guard lock(mu_);
-  client_endpoints_.push_back(client);
+  direction_.opened(client);
   ++opened_;
   cv_.notify_all();
 }
@@ -25,12 +25,14 @@ void MemoryCapture::pdu(const CapturedPdu& pdu) {
     seen.type = wire::ptype_name(static_cast<std::uint8_t>(decoded->type));
     seen.flags = decoded->flags;
     seen.call_id = decoded->call_id;
+  } else if (auto datagram = wire::decode_cl(pdu.bytes)) {
+    seen.type = wire::ptype_name(static_cast<std::uint8_t>(datagram->type));
+    seen.flags = datagram->flags1;
+    seen.flags2 = datagram->flags2;
+    seen.call_id = datagram->seqnum;
   }
   std::lock_guard lock(mu_);
-  seen.outbound = false;
-  for (const auto& client : client_endpoints_) {
-    if (client == pdu.src) seen.outbound = true;
-  }
+  seen.outbound = direction_.from_client(pdu);
   pdus_.push_back(std::move(seen));
   cv_.notify_all();
 }
@@ -169,14 +171,15 @@ void remove_run_dir(const std::string& dir) {
   std::filesystem::remove_all(dir, ignored);
 }
 
-Pair::Pair(transport::Protseq protseq, double scale, RuntimeOptions client_extra)
+Pair::Pair(transport::Protseq protseq, double scale, RuntimeOptions client_extra,
+           RuntimeOptions server_extra, BindingOptions binding_options)
     : clock(scale), capture(clock), run_dir(make_run_dir()) {
   RuntimeOptions client_options = client_extra;
   client_options.clock = &clock;
   client_options.capture = &capture;
   client_options.run_dir = run_dir;
   client = std::make_unique<Runtime>(client_options);
-  RuntimeOptions server_options;
+  RuntimeOptions server_options = std::move(server_extra);
   server_options.clock = &clock;
   server_options.run_dir = run_dir;
   server_runtime = std::make_unique<Runtime>(server_options);
@@ -198,15 +201,17 @@ Pair::Pair(transport::Protseq protseq, double scale, RuntimeOptions client_extra
   switch (protseq) {
     case transport::Protseq::ncacn_ip_tcp:
     case transport::Protseq::ncacn_http:
+    case transport::Protseq::ncadg_ip_udp:
       string_binding =
           std::string(transport::protseq_name(protseq)) + ":127.0.0.1[" + endpoint + "]";
       break;
     case transport::Protseq::ncacn_np:
     case transport::Protseq::ncalrpc:
+    case transport::Protseq::ncadg_mq:
       string_binding = std::string(transport::protseq_name(protseq)) + ":[" + endpoint + "]";
       break;
   }
-  auto made = Binding::from_string(*client, string_binding);
+  auto made = Binding::from_string(*client, string_binding, binding_options);
   if (!made) {
     ADD_FAILURE() << "binding " << string_binding << ": " << status_text(made.error());
     return;

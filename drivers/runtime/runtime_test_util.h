@@ -19,6 +19,7 @@
 #include "drivers/runtime/server.h"
 #include "drivers/runtime/test_interface.h"
 #include "harness/core/clock.h"
+#include "harness/seams/capture_direction.h"
 #include "harness/seams/capture_sink.h"
 
 namespace rpcfit::rpc::testing {
@@ -27,15 +28,16 @@ namespace rpcfit::rpc::testing {
 inline constexpr auto kPatience = std::chrono::seconds(20);
 
 struct SeenPdu {
-  Duration at;       // scenario time
-  bool outbound;     // sent by the client
-  std::string type;  // "co_cancel"
-  std::uint8_t flags;
-  std::uint32_t call_id;
+  Duration at;            // scenario time
+  bool outbound;          // sent by the client
+  std::string type;       // "co_cancel"
+  std::uint8_t flags;     // pfc_flags, or flags1 of a datagram
+  std::uint32_t call_id;  // call_id, or seqnum of a datagram
   Bytes bytes;
+  std::uint8_t flags2 = 0;  // of a datagram
 };
 
-// Records the PDUs of the client's connections.
+// Records the PDUs of the client's connections and datagram sockets, each with its direction.
 class MemoryCapture : public CaptureSink {
  public:
   explicit MemoryCapture(const Clock& clock) : clock_(clock) {}
@@ -62,7 +64,7 @@ class MemoryCapture : public CaptureSink {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::vector<SeenPdu> pdus_;
-  std::vector<Endpoint> client_endpoints_;
+  CaptureDirection direction_;
   int opened_ = 0;
   int closed_ = 0;
 };
@@ -111,7 +113,8 @@ inline constexpr std::uint16_t kGated = 10;
 // A server with the test interface and a client binding to it on one protocol sequence.
 class Pair {
  public:
-  explicit Pair(transport::Protseq protseq, double scale = 0.1, RuntimeOptions client_extra = {});
+  explicit Pair(transport::Protseq protseq, double scale = 0.1, RuntimeOptions client_extra = {},
+                RuntimeOptions server_extra = {}, BindingOptions binding_options = {});
   ~Pair();
 
   RealClock clock;

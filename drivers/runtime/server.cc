@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "drivers/runtime/dg_server.h"
 #include "drivers/runtime/server_connection.h"
+#include "drivers/transport/datagram.h"
 #include "drivers/transport/transport.h"
 
 namespace rpcfit::rpc {
@@ -58,46 +60,46 @@ std::uint32_t Server::Core::new_group_id() {
 }
 
 void Server::Core::reap_finished() {
-  for (auto it = connections.begin(); it != connections.end();) {
+  for (auto it = workers.begin(); it != workers.end();) {
     if (*it->done) {
       it->thread.join();
-      it = connections.erase(it);
+      it = workers.erase(it);
     } else {
       ++it;
     }
   }
 }
 
-void Server::Core::start_connection(std::unique_ptr<StreamConnection> io,
-                                    transport::Protseq protseq, const std::string& endpoint) {
+bool Server::Core::spawn(std::shared_ptr<ServerWorker> worker, std::function<void()> body) {
   std::lock_guard lock(mu);
   reap_finished();
-  if (stopping) {
-    io->close();
-    return;
-  }
-  auto running = static_cast<std::size_t>(std::count_if(connections.begin(), connections.end(),
-                                                        [](const auto& r) { return !*r.done; }));
-  if (running >= options.max_connections) {
-    io->close();  // CS-NEV-3: a flood of connections must not exhaust threads
-    return;
-  }
-  auto core = shared_from_this();  // the connection thread keeps the Core alive
-  auto connection = std::make_shared<ServerConnection>(core, std::move(io), protseq, endpoint);
+  if (stopping) return false;
+  auto running = static_cast<std::size_t>(
+      std::count_if(workers.begin(), workers.end(), [](const auto& r) { return !*r.done; }));
+  if (running >= options.max_connections) return false;  // CS-NEV-3: threads are not unbounded
+  auto core = shared_from_this();                        // the thread keeps the Core alive
   auto done = std::make_shared<bool>(false);
   std::thread thread;
   try {
-    thread = std::thread([core, connection, done] {
-      connection->run();
+    thread = std::thread([core, body = std::move(body), done] {
+      body();
       std::lock_guard done_lock(core->mu);
       *done = true;
       core->cv.notify_all();
     });
   } catch (const std::system_error&) {
-    connection->interrupt();  // no thread to serve it: it closes with the connection object
-    return;
+    return false;
   }
-  connections.push_back(Running{connection, std::move(thread), done});
+  workers.push_back(Running{std::move(worker), std::move(thread), done});
+  return true;
+}
+
+void Server::Core::start_connection(std::unique_ptr<StreamConnection> io,
+                                    transport::Protseq protseq, const std::string& endpoint) {
+  auto connection =
+      std::make_shared<ServerConnection>(shared_from_this(), std::move(io), protseq, endpoint);
+  // Refused: closed at once, and with the connection object if its thread could not start.
+  if (!spawn(connection, [connection] { connection->run(); })) connection->interrupt();
 }
 
 void Server::Core::accept_loop(Listening& listening) {
@@ -144,6 +146,7 @@ Result<std::string, std::string> Server::listen(transport::Protseq protseq,
                                                 const std::string& endpoint,
                                                 const std::string& host) {
   if (core_->stopping) return unexpected(std::string("server is stopped"));
+  if (transport::is_datagram(protseq)) return listen_datagram(protseq, endpoint, host);
   const auto& options = core_->runtime_options;
   transport::TransportContext context{&core_->clock(), options.capture, options.run_dir,
                                       core_->options.max_frag};
@@ -164,49 +167,72 @@ Result<std::string, std::string> Server::listen(transport::Protseq protseq,
   return name;
 }
 
+Result<std::string, std::string> Server::listen_datagram(transport::Protseq protseq,
+                                                         const std::string& endpoint,
+                                                         const std::string& host) {
+  const auto& options = core_->runtime_options;
+  transport::DatagramContext context{{&core_->clock(), options.capture, options.run_dir},
+                                     options.mq_backend};
+  auto socket = transport::bind_datagram(protseq, host, endpoint, context);
+  if (!socket) return unexpected(socket.error());
+  if (options.datagram_decorator) *socket = options.datagram_decorator(std::move(*socket));
+  auto listening = std::make_unique<Core::DatagramListening>();
+  listening->endpoint = std::make_shared<DgEndpoint>(core_, std::move(*socket), protseq);
+  auto name = listening->endpoint->endpoint();
+  std::lock_guard lock(core_->mu);
+  if (core_->stopping) return unexpected(std::string("server is stopped"));
+  listening->thread = std::thread([endpoint = listening->endpoint] { endpoint->run(); });
+  core_->datagram_listeners.push_back(std::move(listening));
+  return name;
+}
+
 std::size_t Server::stop(Duration bound) {
   auto& core = *core_;
   if (core.stopping.exchange(true)) return 0;
   core.stop_waker.wake();
   std::vector<std::unique_ptr<Core::Listening>> listeners;
+  std::vector<std::unique_ptr<Core::DatagramListening>> datagram_listeners;
   {
     std::lock_guard lock(core.mu);
     listeners.swap(core.listeners);
+    datagram_listeners.swap(core.datagram_listeners);
     core.cv.notify_all();
   }
   for (auto& listening : listeners) {
     if (listening->thread.joinable()) listening->thread.join();
     listening->listener->close();
   }
+  // A datagram endpoint's socket closes when its last call has ended.
+  for (auto& listening : datagram_listeners)
+    listening->thread.join();
   std::unique_lock lock(core.mu);
-  for (auto& running : core.connections)
-    running.connection->interrupt();
+  for (auto& running : core.workers)
+    running.worker->interrupt();
   auto until = core.clock().to_steady(core.clock().now() + bound);
   core.cv.wait_until(lock, until, [&] {
-    return std::all_of(core.connections.begin(), core.connections.end(),
+    return std::all_of(core.workers.begin(), core.workers.end(),
                        [](const auto& r) { return *r.done; });
   });
   std::size_t abandoned = 0;
-  for (auto& running : core.connections) {
+  for (auto& running : core.workers) {
     if (*running.done) {
       running.thread.join();
     } else {
-      // It holds the Core and its connection by shared_ptr; its PDUs are no longer teed and no
-      // events reported, since the sink and observer may go once stop() returns.
-      running.connection->abandon();
+      // It holds the Core and its connection or endpoint by shared_ptr; its PDUs are no longer
+      // teed and no events reported, since the sink and observer may go once stop() returns.
+      running.worker->abandon();
       running.thread.detach();
       ++abandoned;
     }
   }
   core.abandoned = abandoned > 0;
-  core.connections.clear();
+  core.workers.clear();
   return abandoned;
 }
 
 std::size_t Server::open_connections() const {
   std::lock_guard lock(core_->mu);
-  return static_cast<std::size_t>(std::count_if(core_->connections.begin(),
-                                                core_->connections.end(),
+  return static_cast<std::size_t>(std::count_if(core_->workers.begin(), core_->workers.end(),
                                                 [](const auto& r) { return !*r.done; }));
 }
 

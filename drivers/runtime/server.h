@@ -25,7 +25,7 @@
 namespace rpcfit::rpc {
 
 class ServerCall;
-class ServerConnection;
+class ServerCallHost;
 
 // A manager routine: NDR-encoded input to output. It ends the call with a fault by raising
 // (RpcRaiseException): RPC_S_CALL_CANCELLED sends nca_s_fault_cancel, RPC_S_ACCESS_DENIED status 5;
@@ -90,12 +90,15 @@ class Server {
   // many were abandoned. Idempotent. Not from a manager routine: it would wait for itself.
   std::size_t stop(Duration bound);
 
-  // Connections open now (for tests that count leaks).
+  // Connections open and datagram calls running now (for tests that count leaks).
   std::size_t open_connections() const;
 
   struct Core;
 
  private:
+  Result<std::string, std::string> listen_datagram(transport::Protseq protseq,
+                                                   const std::string& endpoint,
+                                                   const std::string& host);
   std::shared_ptr<Core> core_;
 };
 
@@ -103,8 +106,8 @@ class Server {
 // until the routine returns.
 class ServerCall : public BindingHandle {
  public:
-  ServerCall(std::shared_ptr<ServerConnection> connection, std::uint32_t call_id,
-             std::uint16_t opnum, bool cancelled_on_arrival);
+  ServerCall(std::shared_ptr<ServerCallHost> host, std::uint32_t call_id, std::uint16_t opnum,
+             bool cancelled_on_arrival);
   ~ServerCall() override;
 
   // RpcTestCancel for this call (CS-SRV-1): RPC_S_OK once a cancel has arrived, else
@@ -128,7 +131,7 @@ class ServerCall : public BindingHandle {
     bool cancelled = false;  // a cancel arrived (CS-SRV-1)
     bool observed = false;   // the routine learned of it (CS-SRV-4)
     bool orphaned = false;   // an orphaned PDU arrived or the connection was lost (CS-SRV-5)
-    int cancel_count = 0;    // co_cancel PDUs received
+    int cancel_count = 0;    // co_cancel (or cl_cancel) PDUs received
   };
   State snapshot() const;
   void note_cancel(bool orphaned);
@@ -136,7 +139,7 @@ class ServerCall : public BindingHandle {
   void end();
 
  private:
-  std::shared_ptr<ServerConnection> connection_;
+  std::shared_ptr<ServerCallHost> host_;
   std::uint32_t call_id_;
   std::uint16_t opnum_;
   mutable std::mutex mu_;

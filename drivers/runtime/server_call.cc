@@ -1,14 +1,32 @@
-#include <thread>
-
-#include "drivers/runtime/server_connection.h"
+#include "drivers/runtime/server_core.h"
 
 namespace rpcfit::rpc {
+namespace {
+thread_local ServerCall* t_current_call = nullptr;
+}  // namespace
 
-ServerCall* current_server_call();  // server_connection.cc
+RoutineOutcome run_manager_routine(const Server::Core& core, const ManagerRoutine& routine,
+                                   ServerCall& call, ByteView input, bool cancelled_before) {
+  core.emit(ServerEventKind::call_started, call.call_id(), call.opnum());
+  if (cancelled_before) core.emit(ServerEventKind::cancel_arrived, call.call_id(), call.opnum());
+  RoutineOutcome outcome;
+  auto* outer = t_current_call;
+  t_current_call = &call;
+  try {
+    outcome.output = routine(call, input);
+  } catch (const RpcException& e) {
+    outcome.fault = fault_from_status(e.status());  // CS-SRV-3, CS-SRV-7
+  } catch (...) {
+    outcome.fault = nca::kFaultUnspec;
+  }
+  t_current_call = outer;
+  core.emit(ServerEventKind::call_finished, call.call_id(), call.opnum());
+  return outcome;
+}
 
-ServerCall::ServerCall(std::shared_ptr<ServerConnection> connection, std::uint32_t call_id,
+ServerCall::ServerCall(std::shared_ptr<ServerCallHost> host, std::uint32_t call_id,
                        std::uint16_t opnum, bool cancelled_on_arrival)
-    : connection_(std::move(connection)), call_id_(call_id), opnum_(opnum) {
+    : host_(std::move(host)), call_id_(call_id), opnum_(opnum) {
   state_.cancelled = cancelled_on_arrival;
 }
 
@@ -50,7 +68,7 @@ RpcStatus ServerCall::test_cancel() {
       return status::kOk;
     }
   }
-  connection_->read_during_call(*this, std::nullopt);
+  host_->read_during_call(*this, std::nullopt);
   std::lock_guard lock(mu_);
   if (!state_.cancelled) return status::kNotCancelled;
   state_.observed = true;
@@ -59,33 +77,33 @@ RpcStatus ServerCall::test_cancel() {
 
 bool ServerCall::wait_for_cancel(Duration timeout) {
   Deadline deadline = clock().now() + timeout;
-  connection_->read_during_call(*this, deadline);
+  host_->read_during_call(*this, deadline);
   std::lock_guard lock(mu_);
   if (state_.cancelled) state_.observed = true;
   return state_.cancelled;
 }
 
 bool ServerCall::sleep_for(Duration d) {
-  auto& core = connection_->core();
+  auto& core = host_->core();
   auto until = clock().to_steady(clock().now() + d);
   std::unique_lock lock(core.mu);
   return !core.cv.wait_until(lock, until, [&] { return core.stopping.load(); });
 }
 
 bool ServerCall::stopping() const {
-  return connection_->core().stopping;
+  return host_->core().stopping;
 }
 
 transport::Protseq ServerCall::protseq() const {
-  return connection_->protseq();
+  return host_->protseq();
 }
 
 Clock& ServerCall::clock() const {
-  return connection_->core().clock();
+  return host_->core().clock();
 }
 
 RpcStatus RpcTestCancel() {
-  auto* call = current_server_call();
+  auto* call = t_current_call;
   if (call == nullptr) return status::kNoCallActive;
   return call->test_cancel();
 }
@@ -93,7 +111,7 @@ RpcStatus RpcTestCancel() {
 RpcStatus RpcServerTestCancel(BindingHandle* binding) {
   ServerCall* call = nullptr;
   if (binding == nullptr) {
-    call = current_server_call();
+    call = t_current_call;
     if (call == nullptr) return status::kNoCallActive;
   } else {
     call = dynamic_cast<ServerCall*>(binding);

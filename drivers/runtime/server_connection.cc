@@ -21,16 +21,10 @@ constexpr std::uint16_t kNegotiateAck = 3;
 constexpr std::uint16_t kAbstractSyntaxNotSupported = 1;
 constexpr std::uint16_t kTransferSyntaxesNotSupported = 2;
 
-thread_local ServerCall* t_current_call = nullptr;
-
 constexpr std::size_t kMaxBacklog = 256;
 constexpr int kMaxPdusPerTest = 64;
 
 }  // namespace
-
-ServerCall* current_server_call() {
-  return t_current_call;
-}
 
 ServerConnection::ServerConnection(std::shared_ptr<Server::Core> core,
                                    std::unique_ptr<StreamConnection> io, transport::Protseq protseq,
@@ -143,6 +137,8 @@ void ServerConnection::handle_bind(const wire::CoPdu& pdu) {
       case transport::Protseq::ncacn_ip_tcp:
       case transport::Protseq::ncacn_http:
       case transport::Protseq::ncalrpc:
+      case transport::Protseq::ncadg_ip_udp:  // not served by a ServerConnection
+      case transport::Protseq::ncadg_mq:
         ack.secondary_address = endpoint_;
         break;
       case transport::Protseq::ncacn_np:
@@ -197,23 +193,8 @@ void ServerConnection::execute(const wire::CoPdu& pdu) {
   ServerCall call(shared_from_this(), pdu.call_id, request.opnum, early.pending_on_first);
   for (int i = 0; i < early.co_cancels; ++i)
     call.note_cancel(false);
-  core_->emit(ServerEventKind::call_started, pdu.call_id, request.opnum);
-  if (early.pending_on_first || early.co_cancels > 0) {
-    core_->emit(ServerEventKind::cancel_arrived, pdu.call_id, request.opnum);
-  }
-  Bytes output;
-  std::optional<std::uint32_t> fault;
-  auto* outer = t_current_call;
-  t_current_call = &call;
-  try {
-    output = routine->second(call, request.stub);
-  } catch (const RpcException& e) {
-    fault = fault_from_status(e.status());  // CS-SRV-3, CS-SRV-7
-  } catch (...) {
-    fault = nca::kFaultUnspec;
-  }
-  t_current_call = outer;
-  core_->emit(ServerEventKind::call_finished, pdu.call_id, request.opnum);
+  auto [output, fault] = run_manager_routine(*core_, routine->second, call, request.stub,
+                                             early.pending_on_first || early.co_cancels > 0);
 
   // Count what arrived while the routine ran and did not ask (CS-SRV-4).
   read_during_call(call, std::nullopt);

@@ -15,24 +15,26 @@
 
 namespace rpcfit::rpc {
 
-class ServerConnection : public std::enable_shared_from_this<ServerConnection> {
+class ServerConnection final : public ServerCallHost,
+                               public ServerWorker,
+                               public std::enable_shared_from_this<ServerConnection> {
  public:
   ServerConnection(std::shared_ptr<Server::Core> core, std::unique_ptr<StreamConnection> io,
                    transport::Protseq protseq, std::string endpoint);
   ~ServerConnection();
 
-  void run();        // the connection thread
-  void interrupt();  // from stop(): unblocks the thread's socket waits
-  void abandon();    // from stop(): the routine runs on unobserved, its PDUs no longer teed
+  void run();                 // the connection thread
+  void interrupt() override;  // from stop(): unblocks the thread's socket waits
+  void abandon() override;  // from stop(): the routine runs on unobserved, its PDUs no longer teed
 
   // Reads what has arrived for the connection while `call` runs: its co_cancel and orphaned PDUs
   // update the call; other PDUs wait in the backlog. With a deadline, waits until a cancel for
   // the call arrives, the deadline passes or the server stops; without, never blocks and gives
   // way if another thread is reading.
-  void read_during_call(ServerCall& call, const std::optional<Deadline>& wait);
+  void read_during_call(ServerCall& call, const std::optional<Deadline>& wait) override;
 
-  Server::Core& core() const { return *core_; }
-  transport::Protseq protseq() const { return protseq_; }
+  Server::Core& core() const override { return *core_; }
+  transport::Protseq protseq() const override { return protseq_; }
 
  private:
   std::optional<wire::CoPdu> next_pdu();

@@ -42,7 +42,7 @@ TEST(StringBinding, ReadsAnObjectUuidAndOptions) {
 }
 
 TEST(StringBinding, AnUnknownProtocolSequenceIsNotSupported) {
-  for (const char* text : {"ncadg_mq:[q]", "ncacn_spx:host[5000]", "foo:[1]"}) {
+  for (const char* text : {"ncadg_ipx:host[5000]", "ncacn_spx:host[5000]", "foo:[1]"}) {
     auto b = parse_string_binding(text);
     ASSERT_FALSE(b.ok()) << text;
     EXPECT_EQ(b.error(), status::kProtseqNotSupported) << text;

@@ -2,6 +2,7 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -9,6 +10,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstring>
+
+#include "drivers/transport/fd_util.h"
 
 namespace rpcfit::transport::internal {
 namespace {
@@ -27,8 +30,18 @@ std::uint32_t fnv1a(std::string_view text) {
   return h;
 }
 
+// The third octet of the synthesized addresses of a protocol sequence (see transport.h and
+// datagram.h).
 std::uint8_t synthetic_net(Protseq protseq) {
-  return protseq == Protseq::ncacn_np ? 2 : 3;
+  if (protseq == Protseq::ncacn_np) return 2;
+  if (protseq == Protseq::ncadg_mq) return 4;
+  return 3;
+}
+
+std::string_view file_prefix(Protseq protseq) {
+  if (protseq == Protseq::ncacn_np) return "np-";
+  if (protseq == Protseq::ncadg_mq) return "mq-";
+  return "lrpc-";
 }
 
 bool is_backslash(char c) {
@@ -56,16 +69,6 @@ std::string strip_pipe_prefix(const std::string& name) {
   return name.substr(i);
 }
 
-std::string sanitize(const std::string& name) {
-  std::string out = name;
-  for (char& c : out) {
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '.' || c == '_' || c == '-';
-    if (!keep) c = '_';
-  }
-  return out;
-}
-
 Endpoint socket_endpoint(int fd, bool peer) {
   SocketAddress address;
   address.length = sizeof address.storage;
@@ -77,6 +80,16 @@ Endpoint socket_endpoint(int fd, bool peer) {
 }
 
 }  // namespace
+
+std::string sanitize(const std::string& name) {
+  std::string out = name;
+  for (char& c : out) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-';
+    if (!keep) c = '_';
+  }
+  return out;
+}
 
 Result<std::uint16_t, std::string> parse_port(const std::string& text, bool allow_any) {
   if (text.empty()) {
@@ -120,6 +133,22 @@ Result<std::vector<SocketAddress>, std::string> resolve(const std::string& host,
   return out;
 }
 
+Result<SocketAddress, std::string> resolve_first(const std::string& host, const std::string& port,
+                                                 bool allow_any_port) {
+  auto number = parse_port(port, allow_any_port);
+  if (!number) return unexpected(number.error());
+  auto addresses = resolve(host, *number);
+  if (!addresses) return unexpected(addresses.error());
+  return addresses->front();
+}
+
+Result<bool, std::string> bind_address(int fd, const SocketAddress& address) {
+  if (::bind(fd, address.get(), address.length) == 0) return true;
+  const std::string where = to_endpoint(address).to_string();
+  if (errno == EADDRINUSE) return unexpected("endpoint in use: " + where);
+  return unexpected(errno_text("bind " + where, errno));
+}
+
 Endpoint to_endpoint(const SocketAddress& address) {
   Endpoint e;
   if (address.storage.ss_family == AF_INET) {
@@ -149,12 +178,13 @@ Result<UnixEndpoint, std::string> unix_endpoint(Protseq protseq, const std::stri
   const bool pipe = protseq == Protseq::ncacn_np;
   const std::string bare = pipe ? strip_pipe_prefix(name) : name;
   if (bare.empty()) {
-    return unexpected(std::string(pipe ? "empty pipe name" : "empty ncalrpc endpoint name"));
+    if (pipe) return unexpected(std::string("empty pipe name"));
+    return unexpected("empty " + std::string(protseq_name(protseq)) + " endpoint name");
   }
   UnixEndpoint out;
   out.display = pipe ? "\\pipe\\" + bare : bare;
   out.file_name = sanitize(bare);
-  out.path = run_dir / ((pipe ? "np-" : "lrpc-") + out.file_name);
+  out.path = run_dir / (std::string(file_prefix(protseq)) + out.file_name);
   const std::string text = out.path.string();
   constexpr std::size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;
   if (text.size() > kMaxPath) {
@@ -162,10 +192,9 @@ Result<UnixEndpoint, std::string> unix_endpoint(Protseq protseq, const std::stri
                       " bytes; Unix sockets allow at most " + std::to_string(kMaxPath) +
                       " (use a shorter run directory or endpoint name)");
   }
-  const std::uint8_t net = synthetic_net(protseq);
-  out.server.address = IpAddress::v4(127, 0, net, 2);
-  out.server.port =
-      static_cast<std::uint16_t>(kServerPortBase + fnv1a(out.file_name) % kServerPortSpan);
+  out.server = synthetic_endpoint(
+      protseq, true,
+      static_cast<std::uint16_t>(kServerPortBase + fnv1a(out.file_name) % kServerPortSpan));
   return out;
 }
 
@@ -177,10 +206,12 @@ std::string generate_endpoint_name() {
 Endpoint next_synthetic_client(Protseq protseq) {
   static std::atomic<std::uint32_t> counter{0};
   const std::uint32_t span = kClientPortLimit - kFirstClientPort;
-  Endpoint e;
-  e.address = IpAddress::v4(127, 0, synthetic_net(protseq), 1);
-  e.port = static_cast<std::uint16_t>(kFirstClientPort + counter.fetch_add(1) % span);
-  return e;
+  return synthetic_endpoint(
+      protseq, false, static_cast<std::uint16_t>(kFirstClientPort + counter.fetch_add(1) % span));
+}
+
+Endpoint synthetic_endpoint(Protseq protseq, bool server, std::uint16_t port) {
+  return Endpoint{IpAddress::v4(127, 0, synthetic_net(protseq), server ? 2 : 1), port};
 }
 
 SocketAddress unix_address(const std::filesystem::path& path) {
@@ -192,6 +223,66 @@ SocketAddress unix_address(const std::filesystem::path& path) {
   std::memcpy(&out.storage, &un, sizeof un);
   out.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + text.size() + 1);
   return out;
+}
+
+Result<bool, std::string> clear_stale_socket(const UnixEndpoint& ep) {
+  struct stat st {};
+  if (::lstat(ep.path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return true;
+    return unexpected(errno_text("cannot inspect " + ep.path.string(), errno));
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return unexpected("endpoint " + ep.display + ": " + ep.path.string() +
+                      " exists and is not a socket");
+  }
+  // The probe is a datagram socket: a stream connect would succeed against a live listener and
+  // leave it a spurious connection to accept. A datagram connect reaches no listener queue; it
+  // reports EPROTOTYPE when a stream socket is bound to the file, succeeds when a datagram socket
+  // is (ncadg_mq), and reports ECONNREFUSED when none is.
+  Fd probe(::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!probe.valid()) return unexpected(errno_text("socket", errno));
+  const SocketAddress address = unix_address(ep.path);
+  int rc = 0;
+  do {
+    rc = ::connect(probe.get(), address.get(), address.length);
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0 || errno == EPROTOTYPE) {
+    return unexpected("endpoint in use: " + ep.display + " (a socket is live on " +
+                      ep.path.string() + ")");
+  }
+  if (errno == ENOENT) return true;
+  if (errno != ECONNREFUSED) {
+    return unexpected(errno_text("cannot probe " + ep.path.string(), errno));
+  }
+  if (::unlink(ep.path.c_str()) != 0 && errno != ENOENT) {
+    return unexpected(errno_text("cannot remove stale socket " + ep.path.string(), errno));
+  }
+  return true;
+}
+
+Result<OwnedSocketFile, std::string> bind_socket_file(int fd, const UnixEndpoint& ep) {
+  const std::string path = ep.path.string();
+  const SocketAddress address = unix_address(ep.path);
+  if (::bind(fd, address.get(), address.length) != 0) {
+    if (errno == EADDRINUSE)
+      return unexpected("endpoint in use: " + ep.display + " (" + path + ")");
+    return unexpected(errno_text("bind " + path, errno));
+  }
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    ::unlink(path.c_str());
+    return unexpected(errno_text("cannot inspect " + path, err));
+  }
+  return OwnedSocketFile{ep.path, st.st_dev, st.st_ino};
+}
+
+void remove_socket_file(const OwnedSocketFile& file) {
+  if (file.path.empty()) return;
+  struct stat st {};
+  if (::lstat(file.path.c_str(), &st) == 0 && st.st_dev == file.dev && st.st_ino == file.ino) {
+    ::unlink(file.path.c_str());
+  }
 }
 
 }  // namespace rpcfit::transport::internal

@@ -55,6 +55,14 @@ WaitResult wait_fd(int fd, short events, const Waker* waker, const Clock& clock,
   }
 }
 
+ssize_t recv_datagram(int fd, Bytes& buffer, sockaddr_storage* from, socklen_t* from_length) {
+  for (;;) {
+    const ssize_t n = ::recvfrom(fd, buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC,
+                                 reinterpret_cast<sockaddr*>(from), from_length);
+    if (n >= 0 || errno != EINTR) return n;
+  }
+}
+
 std::string errno_text(const std::string& what, int err) {
   return what + ": " + std::strerror(err);
 }

@@ -2,7 +2,12 @@
 // one descriptor that a Waker or a deadline can cut short.
 #pragma once
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "harness/core/clock.h"
@@ -49,6 +54,24 @@ WaitResult wait_fd(int fd, short events, const Waker* waker, const Clock& clock,
                    const Deadline& deadline);
 // The wait's outcome as an IoResult; `what` names the failing call in the detail.
 IoResult wait_result(const WaitResult& w, const char* what);
+
+// Calls `attempt` (returning std::optional<IoResult>) until it returns a result, waiting for
+// `fd` to become readable after each nullopt (nothing to take yet). A datagram already queued is
+// taken even when the waker is pending.
+template <class Attempt>
+IoResult receive_until(int fd, Attempt&& attempt, const Waker* waker, const Clock& clock,
+                       const Deadline& deadline) {
+  for (;;) {
+    if (std::optional<IoResult> done = attempt()) return *done;
+    IoResult waited = wait_result(wait_fd(fd, POLLIN, waker, clock, deadline), "poll");
+    if (!waited.ok()) return waited;
+  }
+}
+
+// One non-blocking recvfrom of a datagram into `buffer` (whose size is the most it takes); EINTR
+// is retried. Returns the datagram's full length, which exceeds buffer.size() when it did not fit
+// (MSG_TRUNC; the rest is lost), or -1 with errno set. `from` may be null.
+ssize_t recv_datagram(int fd, Bytes& buffer, sockaddr_storage* from, socklen_t* from_length);
 
 // "what: strerror(err)".
 std::string errno_text(const std::string& what, int err);

@@ -4,7 +4,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,12 +48,9 @@ class SocketListener final : public StreamListener {
         capture_(context.capture),
         max_fragment_(context.max_fragment) {}
 
-  // For Unix sockets: the socket file to remove on close, identified by device and inode so that
-  // a file another listener has since put at the path is left alone.
-  void own_socket_file(std::filesystem::path path, const struct stat& st, Endpoint server) {
-    path_ = std::move(path);
-    dev_ = st.st_dev;
-    ino_ = st.st_ino;
+  // For Unix sockets: the socket file to remove on close.
+  void own_socket_file(OwnedSocketFile file, Endpoint server) {
+    file_ = std::move(file);
     server_ = server;
   }
 
@@ -104,11 +100,7 @@ class SocketListener final : public StreamListener {
   void close() override {
     if (!fd_.valid()) return;
     fd_.reset();
-    if (path_.empty()) return;
-    struct stat st {};
-    if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) {
-      ::unlink(path_.c_str());
-    }
+    remove_socket_file(file_);
   }
 
  private:
@@ -146,47 +138,9 @@ class SocketListener final : public StreamListener {
   const Clock& clock_;
   CaptureSink* capture_;
   std::size_t max_fragment_;
-  std::filesystem::path path_;
-  dev_t dev_ = 0;
-  ino_t ino_ = 0;
+  OwnedSocketFile file_;
   Endpoint server_;
 };
-
-// What sits at a Unix socket path before bind: nothing, a socket nobody listens on (left by a
-// crashed run; removed), or a live listener (an error).
-Result<bool, std::string> clear_stale_socket(const UnixEndpoint& ep) {
-  struct stat st {};
-  if (::lstat(ep.path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return true;
-    return unexpected(errno_text("cannot inspect " + ep.path.string(), errno));
-  }
-  if (!S_ISSOCK(st.st_mode)) {
-    return unexpected("endpoint " + ep.display + ": " + ep.path.string() +
-                      " exists and is not a socket");
-  }
-  // The probe is a datagram socket: a stream connect would succeed against a live listener and
-  // leave it a spurious connection to accept. A datagram connect reaches no listener queue; it
-  // reports EPROTOTYPE when a stream socket is bound to the file and ECONNREFUSED when none is.
-  Fd probe(::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!probe.valid()) return unexpected(errno_text("socket", errno));
-  const SocketAddress address = unix_address(ep.path);
-  int rc = 0;
-  do {
-    rc = ::connect(probe.get(), address.get(), address.length);
-  } while (rc != 0 && errno == EINTR);
-  if (rc == 0 || errno == EPROTOTYPE) {
-    return unexpected("endpoint in use: " + ep.display + " (a socket is live on " +
-                      ep.path.string() + ")");
-  }
-  if (errno == ENOENT) return true;
-  if (errno != ECONNREFUSED) {
-    return unexpected(errno_text("cannot probe " + ep.path.string(), errno));
-  }
-  if (::unlink(ep.path.c_str()) != 0 && errno != ENOENT) {
-    return unexpected(errno_text("cannot remove stale socket " + ep.path.string(), errno));
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -194,21 +148,16 @@ Result<std::unique_ptr<StreamListener>, std::string> listen_tcp(Protseq protseq,
                                                                 const std::string& host,
                                                                 const std::string& endpoint,
                                                                 const TransportContext& context) {
-  auto port = parse_port(endpoint, true);
-  if (!port) return unexpected(port.error());
-  auto addresses = resolve(host, *port);
-  if (!addresses) return unexpected(addresses.error());
-  const SocketAddress& address = addresses->front();
-  const std::string where = to_endpoint(address).to_string();
-  Fd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  auto address = resolve_first(host, endpoint, true);
+  if (!address) return unexpected(address.error());
+  Fd fd(::socket(address->storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return unexpected(errno_text("socket", errno));
   const int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(fd.get(), address.get(), address.length) != 0) {
-    if (errno == EADDRINUSE) return unexpected("endpoint in use: " + where);
-    return unexpected(errno_text("bind " + where, errno));
+  if (auto bound = bind_address(fd.get(), *address); !bound) return unexpected(bound.error());
+  if (::listen(fd.get(), SOMAXCONN) != 0) {
+    return unexpected(errno_text("listen " + to_endpoint(*address).to_string(), errno));
   }
-  if (::listen(fd.get(), SOMAXCONN) != 0) return unexpected(errno_text("listen " + where, errno));
   const std::string bound = std::to_string(socket_local_endpoint(fd.get()).port);
   return std::unique_ptr<StreamListener>(
       std::make_unique<SocketListener>(protseq, std::move(fd), bound, context));
@@ -224,24 +173,15 @@ Result<std::unique_ptr<StreamListener>, std::string> listen_unix(
   if (auto cleared = clear_stale_socket(*ep); !cleared) return unexpected(cleared.error());
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return unexpected(errno_text("socket", errno));
-  const SocketAddress address = unix_address(ep->path);
-  if (::bind(fd.get(), address.get(), address.length) != 0) {
-    if (errno == EADDRINUSE) {
-      return unexpected("endpoint in use: " + ep->display + " (" + ep->path.string() + ")");
-    }
-    return unexpected(errno_text("bind " + ep->path.string(), errno));
-  }
-  struct stat st {};
-  if (::lstat(ep->path.c_str(), &st) != 0) {
-    return unexpected(errno_text("cannot inspect " + ep->path.string(), errno));
-  }
+  auto file = bind_socket_file(fd.get(), *ep);
+  if (!file) return unexpected(file.error());
   if (::listen(fd.get(), SOMAXCONN) != 0) {
     const int err = errno;
     ::unlink(ep->path.c_str());
     return unexpected(errno_text("listen " + ep->path.string(), err));
   }
   auto listener = std::make_unique<SocketListener>(protseq, std::move(fd), ep->display, context);
-  listener->own_socket_file(ep->path, st, ep->server);
+  listener->own_socket_file(std::move(*file), ep->server);
   return std::unique_ptr<StreamListener>(std::move(listener));
 }
 

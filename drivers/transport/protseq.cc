@@ -5,11 +5,13 @@
 
 namespace rpcfit::transport {
 namespace {
-constexpr std::array<std::pair<Protseq, std::string_view>, 4> kNames{{
+constexpr std::array<std::pair<Protseq, std::string_view>, 6> kNames{{
     {Protseq::ncacn_ip_tcp, "ncacn_ip_tcp"},
     {Protseq::ncacn_np, "ncacn_np"},
     {Protseq::ncalrpc, "ncalrpc"},
     {Protseq::ncacn_http, "ncacn_http"},
+    {Protseq::ncadg_ip_udp, "ncadg_ip_udp"},
+    {Protseq::ncadg_mq, "ncadg_mq"},
 }};
 }  // namespace
 
@@ -31,12 +33,18 @@ bool cancel_capable(Protseq p) {
   switch (p) {
     case Protseq::ncacn_ip_tcp:
     case Protseq::ncacn_np:
+    case Protseq::ncadg_ip_udp:
       return true;
     case Protseq::ncalrpc:
     case Protseq::ncacn_http:
+    case Protseq::ncadg_mq:
       return false;
   }
   return false;
+}
+
+bool is_datagram(Protseq p) {
+  return p == Protseq::ncadg_ip_udp || p == Protseq::ncadg_mq;
 }
 
 }  // namespace rpcfit::transport

@@ -35,14 +35,17 @@ class Recorder final : public CaptureSink {
     Endpoint a;  // client, src or closer
     Endpoint b;  // server, dst or peer
     Bytes bytes;
+    TransportKind transport = TransportKind::tcp;  // of a pdu
   };
 
   void connection_opened(Timestamp, const Endpoint& client, const Endpoint& server) override {
-    add({Kind::opened, client, server, {}});
+    add({Kind::opened, client, server, {}, TransportKind::tcp});
   }
-  void pdu(const CapturedPdu& pdu) override { add({Kind::pdu, pdu.src, pdu.dst, pdu.bytes}); }
+  void pdu(const CapturedPdu& pdu) override {
+    add({Kind::pdu, pdu.src, pdu.dst, pdu.bytes, pdu.transport});
+  }
   void connection_closed(Timestamp, const Endpoint& closer, const Endpoint& peer) override {
-    add({Kind::closed, closer, peer, {}});
+    add({Kind::closed, closer, peer, {}, TransportKind::tcp});
   }
 
   std::vector<Event> of(Kind kind) const {

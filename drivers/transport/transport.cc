@@ -216,8 +216,11 @@ Result<std::unique_ptr<StreamConnection>, IoResult> connect(Protseq protseq,
     case Protseq::ncacn_np:
     case Protseq::ncalrpc:
       return connect_unix(protseq, endpoint, context, deadline);
+    case Protseq::ncadg_ip_udp:
+    case Protseq::ncadg_mq:
+      break;
   }
-  return connect_failed("unknown protocol sequence");
+  return connect_failed(std::string(protseq_name(protseq)) + " is not connection-oriented");
 }
 
 Result<std::unique_ptr<StreamListener>, std::string> listen(Protseq protseq,
@@ -235,8 +238,11 @@ Result<std::unique_ptr<StreamListener>, std::string> listen(Protseq protseq,
       if (!dir) return unexpected(dir.error());
       return internal::listen_unix(protseq, endpoint, *dir, context);
     }
+    case Protseq::ncadg_ip_udp:
+    case Protseq::ncadg_mq:
+      break;
   }
-  return unexpected(std::string("unknown protocol sequence"));
+  return unexpected(std::string(protseq_name(protseq)) + " is not connection-oriented");
 }
 
 }  // namespace rpcfit::transport

@@ -23,11 +23,12 @@ void TeeSink::connection_closed(Timestamp time, const Endpoint& closer, const En
 
 void PduRecorder::connection_opened(Timestamp, const Endpoint& client, const Endpoint&) {
   std::lock_guard lock(mu_);
-  clients_.push_back(client);
+  direction_.opened(client);
 }
 
 void PduRecorder::pdu(const CapturedPdu& pdu) {
   std::lock_guard lock(mu_);
+  from_client_.push_back(direction_.from_client(pdu));
   pdus_.push_back(pdu);
 }
 
@@ -35,15 +36,16 @@ std::vector<captures::ReadPdu> PduRecorder::pdus() const {
   std::lock_guard lock(mu_);
   std::vector<captures::ReadPdu> out;
   out.reserve(pdus_.size());
-  for (const CapturedPdu& seen : pdus_) {
+  for (std::size_t i = 0; i < pdus_.size(); ++i) {
+    const CapturedPdu& seen = pdus_[i];
     captures::ReadPdu pdu;
     pdu.frame = out.size() + 1;
     pdu.time = seen.time;
     pdu.transport = seen.transport;
     pdu.src = seen.src;
     pdu.dst = seen.dst;
-    const bool outbound = std::find(clients_.begin(), clients_.end(), seen.src) != clients_.end();
-    pdu.direction = outbound ? captures::Direction::to_server : captures::Direction::to_client;
+    pdu.direction =
+        from_client_[i] ? captures::Direction::to_server : captures::Direction::to_client;
     pdu.bytes = seen.bytes;
     if (auto decoded = wire::decode(seen.bytes)) {
       pdu.decoded = std::move(*decoded);

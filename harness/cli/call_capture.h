@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "captures/capture_reader.h"
+#include "harness/seams/capture_direction.h"
 #include "harness/seams/capture_sink.h"
 
 namespace rpcfit::cli {
@@ -23,8 +24,8 @@ class TeeSink final : public CaptureSink {
   std::vector<CaptureSink*> sinks_;
 };
 
-// Records the PDUs of a client runtime's connections. The client side of each connection comes
-// from connection_opened, so every PDU gets a direction. Thread-safe.
+// Records the PDUs of a client runtime's connections and datagram sockets, each with its
+// direction (CaptureDirection). Thread-safe.
 class PduRecorder final : public CaptureSink {
  public:
   void connection_opened(Timestamp time, const Endpoint& client, const Endpoint& server) override;
@@ -37,8 +38,9 @@ class PduRecorder final : public CaptureSink {
 
  private:
   mutable std::mutex mu_;
-  std::vector<Endpoint> clients_;
+  CaptureDirection direction_;
   std::vector<CapturedPdu> pdus_;
+  std::vector<bool> from_client_;  // of each of pdus_
 };
 
 }  // namespace rpcfit::cli

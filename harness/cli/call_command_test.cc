@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "captures/tshark_reference.h"
 #include "drivers/runtime/server.h"
 #include "drivers/runtime/test_interface.h"
 #include "harness/cli/cli_test_util.h"
@@ -56,6 +57,12 @@ class CallCommand : public ::testing::Test {
     auto lrpc = server_->listen(transport::Protseq::ncalrpc);
     ASSERT_TRUE(lrpc.ok()) << lrpc.error();
     lrpc_ = "ncalrpc:[" + *lrpc + "]";
+    auto udp = server_->listen(transport::Protseq::ncadg_ip_udp);
+    ASSERT_TRUE(udp.ok()) << udp.error();
+    udp_ = "ncadg_ip_udp:127.0.0.1[" + *udp + "]";
+    auto mq = server_->listen(transport::Protseq::ncadg_mq);
+    ASSERT_TRUE(mq.ok()) << mq.error();
+    mq_ = "ncadg_mq:[" + *mq + "]";
   }
   void TearDown() override {
     if (server_) server_->stop(seconds(5));
@@ -88,6 +95,8 @@ class CallCommand : public ::testing::Test {
   std::unique_ptr<rpc::Server> server_;
   std::string tcp_;
   std::string lrpc_;
+  std::string udp_;
+  std::string mq_;
 };
 
 TEST_F(CallCommand, EchoReturnsTheInputAsOneJsonObject) {
@@ -232,6 +241,46 @@ TEST_F(CallCommand, CaptureIsReadBackByCaptureDump) {
             (std::vector<std::string>{"bind", "bind_ack", "request", "co_cancel", "fault"}));
   EXPECT_EQ(directions, (std::vector<std::string>{"to_server", "to_client", "to_server",
                                                   "to_server", "to_client"}));
+}
+
+TEST_F(CallCommand, DatagramCallsWorkOverUdpAndMessageQueues) {
+  for (const auto& binding : {udp_, mq_}) {
+    const json j = rpcfit_json({"call", binding, "--opnum", "0", "--in-hex", "0a0b"}, 0);
+    EXPECT_EQ(j["outcome"]["output_hex"], "0a0b") << binding;
+    EXPECT_EQ(types_of(j["pdus"]), (std::vector<std::string>{"request", "response", "ack"}))
+        << binding;
+    EXPECT_EQ(types_of(j["pdus"], "out"), (std::vector<std::string>{"request", "ack"})) << binding;
+  }
+}
+
+TEST_F(CallCommand, DatagramCancelIsCapturedAsUdp) {
+  const std::string pcap = (dir_ / "dg.pcap").string();
+  const json j = rpcfit_json({"call", udp_, "--opnum", "1", "--in-hex", "10270000",
+                              "--cancel-after", "100", "--capture", pcap},
+                             1);
+  EXPECT_EQ(j["outcome"]["status"], "RPC_S_CALL_CANCELLED");
+  EXPECT_EQ(count_of(j["pdus"], "out", "cl_cancel"), 1u) << j["pdus"];
+  EXPECT_EQ(count_of(j["pdus"], "in", "cancel_ack"), 1u) << j["pdus"];
+  EXPECT_EQ(count_of(j["pdus"], "in", "fault"), 1u) << j["pdus"];
+  const ProcessResult dump = rpcfit({"capture", "dump", "--json", pcap});
+  ASSERT_EQ(dump.status, 0) << dump.err;
+  std::vector<std::string> dumped;
+  std::istringstream lines(dump.out);
+  for (std::string line; std::getline(lines, line);)
+    dumped.push_back(json::parse(line)["type"].get<std::string>());
+  EXPECT_EQ(dumped, types_of(j["pdus"]));
+  // Wireshark finds the connectionless PDUs on the UDP port and reads them as rpcfit does,
+  // cancel_id included.
+  std::string why;
+  auto tshark = captures::testing::tshark_summary(pcap, why);
+  if (!tshark && captures::testing::tshark_path().empty()) GTEST_SKIP() << why;
+  ASSERT_TRUE(tshark) << why;
+  const auto ours = captures::testing::reader_summary(captures::read_capture_file(pcap));
+  EXPECT_EQ(captures::testing::diff(*tshark, ours), "");
+  std::size_t cancel_ids = 0;
+  for (const auto& [frame, summary] : ours)
+    cancel_ids += summary.cancel_ids.size();
+  EXPECT_EQ(cancel_ids, 2u) << "cl_cancel and cancel_ack";
 }
 
 TEST_F(CallCommand, UsageErrorsExit2) {

@@ -35,7 +35,7 @@ constexpr std::array<std::pair<RpcStatus, std::string_view>, 24> kRpcNames{{
     {status::kInvalidAsyncCall, "RPC_S_INVALID_ASYNC_CALL"},
 }};
 
-constexpr std::array<std::pair<std::uint32_t, std::string_view>, 10> kNcaNames{{
+constexpr std::array<std::pair<std::uint32_t, std::string_view>, 12> kNcaNames{{
     {nca::kFaultCancel, "nca_s_fault_cancel"},
     {nca::kUnspecReject, "nca_s_unspec_reject"},
     {nca::kManagerNotEntered, "nca_s_manager_not_entered"},
@@ -44,6 +44,8 @@ constexpr std::array<std::pair<std::uint32_t, std::string_view>, 10> kNcaNames{{
     {nca::kOpRangeError, "nca_s_op_rng_error"},
     {nca::kUnknownInterface, "nca_s_unk_if"},
     {nca::kServerTooBusy, "nca_s_server_too_busy"},
+    {nca::kCommFailure, "nca_s_comm_failure"},
+    {nca::kWrongBootTime, "nca_s_wrong_boot_time"},
     {nca::kNoCallActive, "no_call_active"},
     {nca::kAccessDenied, "access_denied"},
 }};

@@ -49,6 +49,8 @@ inline constexpr std::uint32_t kProtoError = 0x1C01000B;
 inline constexpr std::uint32_t kOpRangeError = 0x1C010002;
 inline constexpr std::uint32_t kUnknownInterface = 0x1C010003;
 inline constexpr std::uint32_t kServerTooBusy = 0x1C010014;
+inline constexpr std::uint32_t kCommFailure = 0x1C010001;    // beyond wire.md: CL rejects
+inline constexpr std::uint32_t kWrongBootTime = 0x1C010006;  // beyond wire.md: CL rejects
 inline constexpr std::uint32_t kNoCallActive = 0x000006BD;
 inline constexpr std::uint32_t kAccessDenied = 0x00000005;
 }  // namespace nca

@@ -161,7 +161,8 @@ Result<std::optional<ClPdu>, Error> ClCallReassembler::add(const ClPdu& fragment
   if (!raw || !(fragment.flags1 & clf1::kFrag)) return Out(std::optional<ClPdu>(fragment));
   const Key key{activity_key(fragment), fragment.seqnum, static_cast<std::uint8_t>(fragment.type)};
   // A late duplicate of a call already delivered must not start it again.
-  if (std::find(completed_.begin(), completed_.end(), key) != completed_.end()) {
+  if (std::any_of(completed_.begin(), completed_.end(),
+                  [&](const auto& done) { return done.first == key; })) {
     return Out(std::optional<ClPdu>());
   }
   auto it = calls_.find(key);
@@ -208,9 +209,33 @@ Result<std::optional<ClPdu>, Error> ClCallReassembler::add(const ClPdu& fragment
   done.fragnum = 0;
   done.flags1 = static_cast<std::uint8_t>(done.flags1 & ~(clf1::kFrag | clf1::kLastFrag));
   calls_.erase(it);
-  completed_.push_back(key);
+  completed_.emplace_back(key, *p.last);
   if (completed_.size() > kRememberCompleted) completed_.pop_front();
   return Out(std::optional<ClPdu>(std::move(done)));
+}
+
+ClAcknowledgement ClCallReassembler::acknowledgement(const ClPdu& fragment) const {
+  const Key key{activity_key(fragment), fragment.seqnum, static_cast<std::uint8_t>(fragment.type)};
+  ClAcknowledgement ack;
+  for (const auto& [done, last] : completed_) {
+    if (done == key) {
+      ack.through = last;
+      return ack;
+    }
+  }
+  auto it = calls_.find(key);
+  if (it == calls_.end()) return ack;
+  const auto& have = it->second.fragments;
+  std::uint16_t next = 0;
+  while (have.count(next) != 0 && next != 0xFFFF)
+    ++next;
+  ack.through = static_cast<std::uint16_t>(next - 1);  // 0xFFFF when fragment 0 is missing
+  for (auto f = have.upper_bound(next); f != have.end(); ++f) {
+    const auto offset = static_cast<std::size_t>(f->first - next);
+    if (ack.selack.size() <= offset / 32) ack.selack.resize(offset / 32 + 1, 0);
+    ack.selack[offset / 32] |= 1u << (offset % 32);
+  }
+  return ack;
 }
 
 }  // namespace rpcfit::wire

@@ -48,6 +48,13 @@ class CoCallReassembler {
   std::map<std::uint32_t, CoPdu> calls_;
 };
 
+// What a fack about one call says (C706 fack body): every fragment up to `through` has arrived
+// (0xFFFF: not even fragment 0), and bit i of selack word w stands for fragment through+1+32w+i.
+struct ClAcknowledgement {
+  std::uint16_t through = 0xFFFF;
+  std::vector<std::uint32_t> selack;
+};
+
 // Reassembles CL fragments by activity, sequence number and type, in any order, ignoring
 // duplicate fragments, also those that arrive after their call was delivered.
 class ClCallReassembler {
@@ -55,6 +62,9 @@ class ClCallReassembler {
   explicit ClCallReassembler(CallLimits limits = {}) : limits_(limits) {}
   Result<std::optional<ClPdu>, Error> add(const ClPdu& fragment);
   std::size_t in_progress() const { return calls_.size(); }
+  // The fragments of `fragment`'s call that have arrived, for a fack; a call already delivered
+  // has all of them.
+  ClAcknowledgement acknowledgement(const ClPdu& fragment) const;
 
  private:
   struct Partial {
@@ -67,7 +77,8 @@ class ClCallReassembler {
   static constexpr std::size_t kRememberCompleted = 64;
   CallLimits limits_;
   std::map<Key, Partial> calls_;
-  std::deque<Key> completed_;  // the last calls delivered, to recognise late duplicates
+  // The last calls delivered, with their last fragment number, to recognise late duplicates.
+  std::deque<std::pair<Key, std::uint16_t>> completed_;
 };
 
 }  // namespace rpcfit::wire

@@ -195,5 +195,29 @@ TEST(ClCallReassembler, LateDuplicateOfADeliveredCallIsIgnored) {
   EXPECT_EQ(r.in_progress(), 0u);
 }
 
+TEST(ClCallReassembler, AcknowledgementNamesTheFragmentsThatArrived) {
+  ClPdu whole = testing::sample_cl_pdus(ByteOrder::little)[0];
+  whole.body = ClRaw{Bytes(100, 1)};
+  const auto frags = *fragment_cl(whole, 10);  // fragments 0..9
+  ClCallReassembler r;
+  EXPECT_EQ(r.acknowledgement(frags[0]).through, 0xFFFF);  // nothing yet
+  ASSERT_TRUE(r.add(frags[3]).ok());
+  auto none_in_order = r.acknowledgement(frags[3]);
+  EXPECT_EQ(none_in_order.through, 0xFFFF);
+  ASSERT_EQ(none_in_order.selack.size(), 1u);
+  EXPECT_EQ(none_in_order.selack[0], 1u << 3);  // bit i: fragment through + 1 + i
+  for (int i : {0, 1, 5, 9})
+    ASSERT_TRUE(r.add(frags[static_cast<std::size_t>(i)]).ok());
+  auto ack = r.acknowledgement(frags[0]);
+  EXPECT_EQ(ack.through, 1);
+  ASSERT_EQ(ack.selack.size(), 1u);
+  EXPECT_EQ(ack.selack[0], (1u << 1) | (1u << 3) | (1u << 7));  // fragments 3, 5, 9
+  for (int i : {2, 4, 6, 7, 8})
+    ASSERT_TRUE(r.add(frags[static_cast<std::size_t>(i)]).ok());
+  auto done = r.acknowledgement(frags[0]);  // delivered: all of them
+  EXPECT_EQ(done.through, 9);
+  EXPECT_TRUE(done.selack.empty());
+}
+
 }  // namespace
 }  // namespace rpcfit::wire
