@@ -32,4 +32,10 @@ struct CallControl {
 // itself, or to arm a finite timeout.
 bool forward_cancel_now(CallControl& call);
 
+// Posts a cancel with `timeout` (seconds, -1 infinite) to the call, with mu held: forwards it
+// at once where it can, else marks the call woken. Returns false when the call has ended (or been
+// orphaned) and took no cancel; sets `wake` when the caller must call waker.wake() once it has
+// released its locks.
+bool post_cancel_locked(CallControl& call, Duration now, long timeout, bool& wake);
+
 }  // namespace rpcfit::rpc

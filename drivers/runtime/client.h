@@ -41,7 +41,9 @@ struct ClientConnection;
 struct CallControl;
 struct DgActivity;
 
-class Binding : public BindingHandle {
+struct RpcAsyncState;
+
+class Binding : public BindingHandle, public std::enable_shared_from_this<Binding> {
  public:
   // RpcBindingFromStringBinding. RPC_S_PROTSEQ_NOT_SUPPORTED or RPC_S_INVALID_BINDING; a binding
   // with no endpoint is RPC_S_INVALID_BINDING too (this runtime has no endpoint mapper).
@@ -53,6 +55,12 @@ class Binding : public BindingHandle {
   // One synchronous call of `opnum` on interface `iface` with NDR-encoded `input`; returns the
   // response stub bytes or raises RpcException.
   Bytes call(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input);
+
+  // Begins the same call asynchronously on `state` (async.h), as a MIDL async stub does, and
+  // returns at once: RPC_S_OK, or RPC_S_INVALID_ASYNC_HANDLE when `state` was not initialized by
+  // RpcAsyncInitializeHandle or has a call outstanding. The binding is kept alive by the call.
+  RpcStatus call_async(RpcAsyncState& state, const wire::SyntaxId& iface, std::uint16_t opnum,
+                       ByteView input);
 
   const StringBinding& string_binding() const { return target_; }
   Runtime& runtime() const { return runtime_; }
@@ -71,6 +79,9 @@ class Binding : public BindingHandle {
   std::uint32_t next_call_id();
   // Datagram bindings: an activity (a socket, an activity UUID and its sequence numbers) per
   // call, reused by later calls; RPC_S_SERVER_UNAVAILABLE when no socket can be opened.
+  // The call's protocol, on the calling thread, under `control`.
+  Bytes run_call(CallControl& control, const wire::SyntaxId& iface, std::uint16_t opnum,
+                 ByteView input, bool& leave_pending);
   std::unique_ptr<DgActivity> acquire_activity();
   Bytes call_datagram(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input,
                       CallControl& control, bool& leave_pending);
@@ -88,6 +99,7 @@ class Binding : public BindingHandle {
 
   friend class ClientCall;
   friend class DgClientCall;
+  friend class AsyncCall;
 };
 
 }  // namespace rpcfit::rpc

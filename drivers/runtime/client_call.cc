@@ -72,6 +72,16 @@ bool forward_cancel_now(CallControl& call) {
   return !sent.ok() || call.cancel.deadline().has_value();
 }
 
+bool post_cancel_locked(CallControl& call, Duration now, long timeout, bool& wake) {
+  wake = false;
+  if (!call.cancel.post(now, timeout)) return false;
+  if (forward_cancel_now(call)) {
+    call.woken = true;
+    wake = true;
+  }
+  return true;
+}
+
 void ClientCall::send_request(std::uint16_t opnum, ByteView input) {
   wire::CoPdu whole;
   whole.type = wire::PType::request;
@@ -243,17 +253,20 @@ void ClientCall::protocol_error(const std::string& detail) {
   throw RpcException(status::kProtocolError, detail);
 }
 
+Bytes Binding::run_call(CallControl& control, const wire::SyntaxId& iface, std::uint16_t opnum,
+                        ByteView input, bool& leave_pending) {
+  if (transport::is_datagram(target_.protseq)) {
+    return call_datagram(iface, opnum, input, control, leave_pending);
+  }
+  ClientCall call(*this, control);
+  return call.run(iface, opnum, input, leave_pending);
+}
+
 Bytes Binding::call(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input) {
   auto control = runtime_.begin_call(target_.protseq);
   bool leave_pending = false;
   try {
-    Bytes result;
-    if (transport::is_datagram(target_.protseq)) {
-      result = call_datagram(iface, opnum, input, *control, leave_pending);
-    } else {
-      ClientCall call(*this, *control);
-      result = call.run(iface, opnum, input, leave_pending);
-    }
+    auto result = run_call(*control, iface, opnum, input, leave_pending);
     runtime_.end_call(control, leave_pending);
     return result;
   } catch (...) {

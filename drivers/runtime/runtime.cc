@@ -108,11 +108,9 @@ RpcStatus Runtime::RpcCancelThreadEx(ThreadHandle thread, long timeout) {
         return status::kInvalidTimeout;  // CS-NP-1
       }
       if (!transport::cancel_capable(call->protseq)) return status::kCannotSupport;  // CS-PS-1
-      if (call->cancel.post(clock_->now(), timeout)) {
-        if (forward_cancel_now(*call)) {
-          call->woken = true;
-          to_wake = call;
-        }
+      bool wake = false;
+      if (post_cancel_locked(*call, clock_->now(), timeout, wake)) {
+        if (wake) to_wake = call;
       } else {
         // The call is ending: the cancel waits for the thread's next call.
         target->pending = true;
