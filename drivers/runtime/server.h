@@ -118,6 +118,10 @@ class ServerCall : public BindingHandle {
   bool wait_for_cancel(Duration timeout);
   // Waits `d` regardless of cancels; false when cut short by the server stopping.
   bool sleep_for(Duration d);
+  // Waits until `done()` holds or the server stops; `done` is checked again at each
+  // wake_waiters(). Returns done().
+  bool wait_until(const std::function<bool()>& done);
+  void wake_waiters();
   bool stopping() const;
 
   std::uint32_t call_id() const { return call_id_; }

@@ -90,6 +90,19 @@ bool ServerCall::sleep_for(Duration d) {
   return !core.cv.wait_until(lock, until, [&] { return core.stopping.load(); });
 }
 
+bool ServerCall::wait_until(const std::function<bool()>& done) {
+  auto& core = host_->core();
+  std::unique_lock lock(core.mu);
+  core.cv.wait(lock, [&] { return done() || core.stopping.load(); });
+  return done();
+}
+
+void ServerCall::wake_waiters() {
+  auto& core = host_->core();
+  std::lock_guard lock(core.mu);
+  core.cv.notify_all();
+}
+
 bool ServerCall::stopping() const {
   return host_->core().stopping;
 }
