@@ -16,44 +16,33 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cmath>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <latch>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
-#include "drivers/runtime/client.h"
-#include "drivers/runtime/server.h"
-#include "drivers/runtime/test_interface.h"
+#include "drivers/runtime/bench_util.h"
 
 namespace rpcfit::rpc {
 namespace {
 
-using Steady = std::chrono::steady_clock;
+using namespace bench;  // the helpers shared with dg_bench (bench_util.h)
 using transport::Protseq;
-using Once = std::function<void()>;    // one round trip on some connection
-using Opener = std::function<Once()>;  // opens a connection; its Once keeps it open
-constexpr std::uint16_t kSpinOp = 3;   // added to the test interface here: polls RpcTestCancel
+constexpr std::uint16_t kSpinOp = 3;  // added to the test interface here: polls RpcTestCancel
 constexpr std::uint16_t kWaitOp =
-    4;                       // the same, blocked in ServerCall::wait_for_cancel between polls
-constexpr int kBlock = 500;  // round trips per alternating block
+    4;  // the same, blocked in ServerCall::wait_for_cancel between polls
 constexpr int kCancelWarmup = 100;
-constexpr const char* kWhere[] = {"same CPU", "cross CPU"};  // placements, as in Samples
 
 struct Options {
   std::string pass = "unnamed";
@@ -62,72 +51,6 @@ struct Options {
   int cancels = 2000;
   double seconds = 1.5;  // per throughput row and side
 };
-
-// The CPU the serving thread (raw server thread or echo routine) ran on for the last request.
-std::atomic<int> g_server_cpu{-1};
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch())
-      .count();
-}
-
-void check(bool ok, const std::string& what) {
-  if (!ok) throw std::system_error(errno, std::generic_category(), what);
-}
-
-// Counters to wait on, under one lock. The waits block in the kernel at once (std::atomic::wait
-// spins and yields first, which would put the waiter between the threads under test).
-std::mutex g_mu;
-std::condition_variable g_cv;
-
-void bump(int& counter) {
-  std::lock_guard lock(g_mu);
-  ++counter;
-  g_cv.notify_all();
-}
-
-void wait_until(const int& counter, int at) {
-  std::unique_lock lock(g_mu);
-  g_cv.wait(lock, [&] { return counter >= at; });
-}
-
-// Round-trip times in microseconds by placement: [0] server on the client's CPU, [1] on another.
-using Samples = std::array<std::vector<double>, 2>;
-
-struct Stats {
-  double median = std::nan(""), p90 = std::nan("");
-  double share = 0;  // of all samples of the row
-  std::size_t n = 0;
-};
-
-Stats stats_of(std::vector<double> v, const Samples& all) {
-  const std::size_t total = all[0].size() + all[1].size();
-  if (v.empty()) return {};
-  std::sort(v.begin(), v.end());
-  return {v[v.size() / 2], v[v.size() * 9 / 10],
-          static_cast<double>(v.size()) / static_cast<double>(total), v.size()};
-}
-
-void time_block(int n, const Once& once, Samples* s) {  // untimed without `s`
-  for (int i = 0; i < n; ++i) {
-    const auto start = Steady::now();
-    once();
-    const double us = std::chrono::duration<double, std::micro>(Steady::now() - start).count();
-    if (s) (*s)[sched_getcpu() != g_server_cpu.load(std::memory_order_relaxed)].push_back(us);
-  }
-}
-
-std::pair<Samples, Samples> interleaved(const Options& o, const Opener& raw, const Opener& rpc) {
-  std::pair<Samples, Samples> out;
-  for (int done = 0; done < o.iterations; done += kBlock) {
-    for (auto [open, samples] : {std::pair{&raw, &out.first}, std::pair{&rpc, &out.second}}) {
-      const Once once = (*open)();
-      time_block(done == 0 ? o.warmup : 50, once, nullptr);
-      time_block(std::min(kBlock, o.iterations - done), once, samples);
-    }
-  }
-  return out;
-}
 
 // Calls per second of `threads` threads, each running open()() in a loop for `seconds` after 100
 // untimed calls.
@@ -269,44 +192,6 @@ class RawServer {
 
 // ---- the runtime ----
 
-// Keeps the first request and the first response PDU a runtime sends or receives.
-struct FirstPdus : CaptureSink {
-  void connection_opened(Timestamp, const Endpoint&, const Endpoint&) override {}
-  void connection_closed(Timestamp, const Endpoint&, const Endpoint&) override {}
-  void pdu(const CapturedPdu& pdu) override {
-    std::lock_guard lock(mu);
-    const auto type = static_cast<wire::PType>(pdu.bytes.size() > 2 ? pdu.bytes[2] : 0xff);
-    if (type == wire::PType::request && request.empty()) request = pdu.bytes;
-    if (type == wire::PType::response && response.empty()) response = pdu.bytes;
-  }
-  std::mutex mu;
-  Bytes request, response;
-};
-
-std::string listen_on(Server& server, Protseq protseq) {
-  auto endpoint = server.listen(protseq);
-  if (!endpoint) throw std::runtime_error("listen: " + endpoint.error());
-  return protseq == Protseq::ncalrpc ? "ncalrpc:[" + *endpoint + "]"
-                                     : "ncacn_ip_tcp:127.0.0.1[" + *endpoint + "]";
-}
-
-std::shared_ptr<Binding> bind_to(Runtime& runtime, const std::string& text) {
-  auto binding = Binding::from_string(runtime, text);
-  if (!binding) throw std::runtime_error(text + ": " + status_text(binding.error()));
-  return *binding;
-}
-
-// The request and response PDUs of one null call, as the runtime puts them on the wire.
-std::pair<Bytes, Bytes> null_call_pdus(const std::filesystem::path& run_dir, Protseq protseq) {
-  FirstPdus capture;
-  Runtime runtime(RuntimeOptions{nullptr, &capture, run_dir});
-  Server server(runtime);
-  server.register_interface(test_interface());
-  bind_to(runtime, listen_on(server, protseq))->call(test_interface_id(), test_op::kEcho, {});
-  server.stop(seconds(5));  // no thread tees any more
-  return {capture.request, capture.response};
-}
-
 // What the kSpinOp routine reports.
 struct SpinProbe {
   int started = 0;                       // guarded by g_mu
@@ -342,13 +227,6 @@ ManagerRoutine wait_routine(SpinProbe& probe) {
     probe.seen_ns = now_ns();
     RpcRaiseException(status::kCallCancelled);
   };
-}
-
-int g_missed = 0;
-
-const char* verdict(bool pass) {
-  if (!pass) ++g_missed;
-  return pass ? "PASS" : "FAIL";
 }
 
 // A client thread makes one kSpinOp call per `go`. For each, this thread waits until the routine
@@ -442,60 +320,39 @@ void cancel_latency(const Options& o, Runtime& runtime, Binding& binding, SpinPr
 }
 
 int run(const Options& o) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "rpcfit-bench-XXXXXX").string();
-  check(::mkdtemp(pattern.data()) != nullptr, "mkdtemp");
-  const std::filesystem::path dir = pattern;
-  struct Remove {
-    std::filesystem::path dir;
-    ~Remove() { std::filesystem::remove_all(dir); }
-  } remove{dir};
-
-  cpu_set_t cpus;
-  check(sched_getaffinity(0, sizeof cpus, &cpus) == 0, "sched_getaffinity");
+  const TempDir temp;
+  const std::filesystem::path& dir = temp.path();
   std::printf(
       "== runtime_bench, pass %s: %d CPU(s) allowed; %d round trips after %d warm-up, "
       "%d cancels; times in us ==\n",
-      o.pass.c_str(), CPU_COUNT(&cpus), o.iterations, o.warmup, o.cancels);
+      o.pass.c_str(), allowed_cpus(), o.iterations, o.warmup, o.cancels);
   SpinProbe probe;
-  Runtime runtime(RuntimeOptions{nullptr, nullptr, dir});
+  Runtime runtime(runtime_options(dir));
   Server server(runtime);
   InterfaceRegistration registration = test_interface();
   registration.routines[kSpinOp] = spin_routine(probe);
   registration.routines[kWaitOp] = wait_routine(probe);
-  registration.routines[test_op::kEcho] = [echo = registration.routines[test_op::kEcho]](
-                                              ServerCall& call, ByteView input) {
-    g_server_cpu.store(sched_getcpu(), std::memory_order_relaxed);  // then the real echo
-    return echo(call, input);
-  };
+  record_server_cpu(registration);
   server.register_interface(registration);
 
   const char* columns = "%-30s %9s %9s %6s %8s %9s %8s %s\n";
   for (const Protseq protseq : {Protseq::ncacn_ip_tcp, Protseq::ncalrpc}) {
     const bool tcp = protseq == Protseq::ncacn_ip_tcp;
-    auto [request, response] = null_call_pdus(dir, protseq);
-    RawServer raw(tcp ? std::filesystem::path() : dir / "raw.sock", request, response);
+    const NullCallPdus pdus = null_call_pdus(dir, protseq);
+    RawServer raw(tcp ? std::filesystem::path() : dir / "raw.sock", pdus.request, pdus.response);
     const std::string text = listen_on(server, protseq);
     const Opener raw_open = [&] { return raw.client(); };
     const Opener rpc_open = [&, iface = test_interface_id()] {  // as a stub's static id
       return Once(
           [binding = bind_to(runtime, text), iface] { binding->call(iface, test_op::kEcho, {}); });
     };
-    const auto [raw_rtt, rpc_rtt] = interleaved(o, raw_open, rpc_open);
+    const auto [raw_rtt, rpc_rtt] = interleaved(o.iterations, o.warmup, raw_open, rpc_open);
     std::printf("\n%s: request %zu B, response %zu B\n", transport::protseq_name(protseq).data(),
-                request.size(), response.size());
+                pdus.request.size(), pdus.response.size());
     std::printf(columns, "round trip", "median", "p90", "share", "ratio", "p90 ratio", "target",
                 "result");
-    const auto enough = static_cast<std::size_t>(std::max(100, o.iterations / 20));
-    for (std::size_t c = 0; c < 2; ++c) {
-      const Stats r = stats_of(raw_rtt[c], raw_rtt), p = stats_of(rpc_rtt[c], rpc_rtt);
-      if (r.n + p.n == 0) continue;
-      std::printf("  raw ping-pong, %-9s     %9.2f %9.2f %5.0f%%\n", kWhere[c], r.median, r.p90,
-                  100 * r.share);
-      std::printf("  null call, %-9s         %9.2f %9.2f %5.0f%% %7.2fx %8.2fx %8s %s\n", kWhere[c],
-                  p.median, p.p90, 100 * p.share, p.median / r.median, p.p90 / r.p90, "<=1.50x",
-                  r.n < enough || p.n < enough ? "SKIP (too few to compare)"
-                                               : verdict(p.median <= 1.5 * r.median));
-    }
+    print_null_call_rows(raw_rtt, rpc_rtt,
+                         static_cast<std::size_t>(std::max(100, o.iterations / 20)));
     std::printf("%-30s %9s %9s %6s %8s\n", "calls per second", "runtime", "raw", "", "ratio");
     for (int threads : {1, 16}) {
       const Once shared = rpc_open();  // 16 threads share one Binding
@@ -514,11 +371,9 @@ int run(const Options& o) {
     }
     std::fflush(stdout);
   }
-  std::printf("\npass %s: %s\n", o.pass.c_str(),
-              g_missed == 0 ? "all judged targets met"
-                            : (std::to_string(g_missed) + " target(s) missed").c_str());
+  const int status = summary(o.pass);
   server.stop(seconds(5));
-  return g_missed == 0 ? 0 : 1;
+  return status;
 }
 
 }  // namespace
@@ -535,10 +390,5 @@ int main(int argc, char** argv) {
   app.add_option("--cancels", o.cancels, "Timed cancels")->check(CLI::PositiveNumber);
   app.add_option("--seconds", o.seconds, "Per throughput row and side")->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
-  try {
-    return rpcfit::rpc::run(o);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "runtime_bench: %s\n", e.what());
-    return 3;
-  }
+  return rpcfit::rpc::bench::guarded("runtime_bench", [&] { return rpcfit::rpc::run(o); });
 }

@@ -5,7 +5,7 @@
 namespace rpcfit::rpc::testing {
 
 ScriptedDatagrams::ScriptedDatagrams(std::unique_ptr<DatagramSocket> inner, DatagramScript script)
-    : inner_(std::move(inner)), script_(std::move(script)) {}
+    : DatagramDecorator(std::move(inner)), script_(std::move(script)) {}
 
 IoResult ScriptedDatagrams::send_to(ByteView datagram, const DatagramPeer& to) {
   std::optional<std::pair<Bytes, DatagramPeer>> release;
@@ -31,9 +31,9 @@ IoResult ScriptedDatagrams::send_to(ByteView datagram, const DatagramPeer& to) {
     }
   }
   IoResult result;
-  if (fate != DatagramFate::hold) result = inner_->send_to(datagram, to);
-  if (fate == DatagramFate::duplicate) inner_->send_to(datagram, to);
-  if (release) inner_->send_to(release->first, release->second);
+  if (fate != DatagramFate::hold) result = inner().send_to(datagram, to);
+  if (fate == DatagramFate::duplicate) inner().send_to(datagram, to);
+  if (release) inner().send_to(release->first, release->second);
   return result;
 }
 

@@ -21,26 +21,16 @@ enum class DatagramFate : std::uint8_t { deliver, drop, duplicate, hold };
 // nth: how many datagrams of the PDU's type this socket has sent, this one included (from 1).
 using DatagramScript = std::function<DatagramFate(const wire::ClPdu& pdu, int nth)>;
 
-class ScriptedDatagrams final : public DatagramSocket {
+class ScriptedDatagrams final : public DatagramDecorator {
  public:
   ScriptedDatagrams(std::unique_ptr<DatagramSocket> inner, DatagramScript script);
 
   IoResult send_to(ByteView datagram, const DatagramPeer& to) override;
-  IoResult receive_from(Bytes& datagram, DatagramPeer& from, const Deadline& deadline,
-                        const Waker* waker) override {
-    return inner_->receive_from(datagram, from, deadline, waker);
-  }
-  void detach_capture() override { inner_->detach_capture(); }
-  void close() override { inner_->close(); }
-  Endpoint local_endpoint() const override { return inner_->local_endpoint(); }
-  std::string endpoint() const override { return inner_->endpoint(); }
-  std::size_t max_datagram() const override { return inner_->max_datagram(); }
 
   // How many datagrams met each fate other than deliver.
   int count(DatagramFate fate) const;
 
  private:
-  std::unique_ptr<DatagramSocket> inner_;
   DatagramScript script_;
   mutable std::mutex mu_;
   std::map<std::uint8_t, int> sent_by_type_;

@@ -7,6 +7,7 @@
 // call); one thread at a time receives. close() must not overlap other calls.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "harness/core/bytes.h"
@@ -45,6 +46,31 @@ class DatagramSocket {
   virtual std::string endpoint() const = 0;
   // The longest datagram the transport carries.
   virtual std::size_t max_datagram() const = 0;
+};
+
+// Forwards every call to an inner socket: a decorator overrides what it changes (a test's lost
+// datagrams, a fault driver's delays).
+class DatagramDecorator : public DatagramSocket {
+ public:
+  explicit DatagramDecorator(std::unique_ptr<DatagramSocket> inner) : inner_(std::move(inner)) {}
+  IoResult send_to(ByteView datagram, const DatagramPeer& to) override {
+    return inner_->send_to(datagram, to);
+  }
+  IoResult receive_from(Bytes& datagram, DatagramPeer& from, const Deadline& deadline,
+                        const Waker* waker) override {
+    return inner_->receive_from(datagram, from, deadline, waker);
+  }
+  void detach_capture() override { inner_->detach_capture(); }
+  void close() override { inner_->close(); }
+  Endpoint local_endpoint() const override { return inner_->local_endpoint(); }
+  std::string endpoint() const override { return inner_->endpoint(); }
+  std::size_t max_datagram() const override { return inner_->max_datagram(); }
+
+ protected:
+  DatagramSocket& inner() { return *inner_; }
+
+ private:
+  std::unique_ptr<DatagramSocket> inner_;
 };
 
 }  // namespace rpcfit
