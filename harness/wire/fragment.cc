@@ -208,8 +208,9 @@ Result<std::optional<ClPdu>, Error> ClCallReassembler::add(const ClPdu& fragment
   done.body = ClRaw{std::move(body)};
   done.fragnum = 0;
   done.flags1 = static_cast<std::uint8_t>(done.flags1 & ~(clf1::kFrag | clf1::kLastFrag));
-  calls_.erase(it);
-  completed_.emplace_back(key, *p.last);
+  const std::uint16_t last = *p.last;
+  calls_.erase(it);  // `p` goes with it
+  completed_.emplace_back(key, last);
   if (completed_.size() > kRememberCompleted) completed_.pop_front();
   return Out(std::optional<ClPdu>(std::move(done)));
 }
