@@ -49,6 +49,8 @@ class AsyncCall : public std::enable_shared_from_this<AsyncCall> {
     notification_ = state.notification;
     event_ = state.event;
     callback_ = state.callback;
+    // Under the lock, so a callback on the new thread that completes the call sees thread_ set.
+    std::lock_guard lock(thread_mu_);
     thread_ = std::thread([self = shared_from_this(), &state, iface, opnum,
                            input = std::move(input)] { self->run(state, iface, opnum, input); });
   }

@@ -181,9 +181,11 @@ Bytes DgClientCall::run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteVi
       forward_cancel();  // CS-DG-1; with T = 0 the server is still told (CS-TMO-3)
     if (due) {
       // A reply that arrived before the deadline wins over it (CS-TMO-1).
+      // Bounded, so a peer that keeps the socket busy cannot hold the caller (CS-NEV-1).
       Bytes early;
       DatagramPeer from;
-      while (activity_->socket->receive_from(early, from, Duration::zero(), nullptr).ok()) {
+      for (int budget = 64; budget > 0; --budget) {
+        if (!activity_->socket->receive_from(early, from, Duration::zero(), nullptr).ok()) break;
         if (auto result = on_datagram(early, leave_pending)) return std::move(*result);
       }
       orphan();  // CS-DG-3

@@ -38,7 +38,11 @@ class DgCall final : public ServerCallHost,
         cancels_(early_cancels) {}
 
   void run() {
-    const int early = cancels_;
+    int early = 0;
+    {
+      std::lock_guard lock(mu_);
+      early = cancels_;
+    }
     ServerCall call(shared_from_this(), request_.seqnum, request_.opnum, early > 0);
     for (int i = 0; i < early; ++i)
       call.note_cancel(false);
@@ -52,6 +56,12 @@ class DgCall final : public ServerCallHost,
     endpoint_->complete(*this, std::move(outcome), state);
   }
 
+  // Cancels posted that the routine's ServerCall has not been told of.
+  bool undelivered() {
+    std::lock_guard lock(mu_);
+    return cancels_ > delivered_;
+  }
+
   void post_cancel() {
     std::lock_guard lock(mu_);
     ++cancels_;
@@ -62,7 +72,8 @@ class DgCall final : public ServerCallHost,
     int fresh = 0;
     {
       std::unique_lock lock(mu_);
-      if (wait) {
+      // A call cancelled already (early cancels included) needs no wait.
+      if (wait && !call.snapshot().cancelled) {
         auto arrived = [&] { return cancels_ > delivered_ || core().stopping.load(); };
         if (*wait) {
           cv_.wait_until(lock, core().clock().to_steady(**wait), arrived);
@@ -157,8 +168,8 @@ void DgEndpoint::run() {
   }
 }
 
-void DgEndpoint::sweep(Duration now) {
-  if (now - last_sweep_ < kSweepInterval) return;
+void DgEndpoint::sweep(Duration now, bool force) {
+  if (!force && now - last_sweep_ < kSweepInterval) return;
   last_sweep_ = now;
   for (auto it = activities_.begin(); it != activities_.end();) {
     const bool idle = it->second.phase != Phase::executing;
@@ -174,8 +185,7 @@ DgEndpoint::Activity* DgEndpoint::find_or_create(const wire::ClPdu& pdu) {
   auto key = key_of(pdu);
   if (auto it = activities_.find(key); it != activities_.end()) return &it->second;
   if (activities_.size() >= kMaxActivities) {
-    last_sweep_ = Duration::min();
-    sweep(core_->clock().now());
+    sweep(core_->clock().now(), true);
     if (activities_.size() >= kMaxActivities) return nullptr;
   }
   auto& activity = activities_[key];
@@ -384,7 +394,10 @@ void DgEndpoint::complete(const DgCall& call, RoutineOutcome outcome,
         event.kind = ServerEventKind::response_sent;
       }
       // CS-DG-4 from the server's side: a cancel arrived that the routine never looked at.
-      if (state.cancelled && !state.observed) reply.flags2 |= wire::clf2::kCancelPending;
+      // A cl_cancel acked as accepted after the routine's last look counts as unobserved too.
+      if ((state.cancelled && !state.observed) || activity.running->undelivered()) {
+        reply.flags2 |= wire::clf2::kCancelPending;
+      }
       std::vector<wire::ClPdu> fragments{reply};
       if (!outcome.fault) {
         auto split = wire::fragment_cl(reply, dg_fragment_body(socket_->max_datagram()));

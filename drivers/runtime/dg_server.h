@@ -66,7 +66,7 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   // Ends the call without running it: reject (kept for retransmission like any reply).
   void refuse(Activity& activity, std::uint32_t status, const DatagramPeer& from);
   Activity* find_or_create(const wire::ClPdu& pdu);
-  void sweep(Duration now);  // drops idle activities
+  void sweep(Duration now, bool force = false);  // drops idle activities
   void send(const wire::ClPdu& pdu, const DatagramPeer& to);
   void send_all(const std::vector<wire::ClPdu>& pdus, const DatagramPeer& to);
   wire::ClPdu reply_to(const wire::ClPdu& about, wire::PType type) const;
