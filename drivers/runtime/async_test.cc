@@ -18,8 +18,7 @@ using testing::Pair;
 using testing::SeenPdu;
 using transport::Protseq;
 
-// Scenario-time tolerance (the clock runs at 1/10).
-constexpr auto kLate = milliseconds(2500);
+using testing::kLate;
 
 struct Async {
   RpcEvent done;
@@ -30,13 +29,6 @@ struct Async {
     state.event = &done;
   }
 };
-
-std::size_t sent(const Pair& p, const std::string& type) {
-  std::size_t n = 0;
-  for (const auto& pdu : p.capture.pdus())
-    n += pdu.outbound && pdu.type == type ? 1u : 0u;
-  return n;
-}
 
 class AsyncCalls : public ::testing::TestWithParam<Protseq> {};
 
@@ -75,11 +67,11 @@ TEST_P(AsyncCalls, CS_AS_1_AnAbortiveCancelOrphansAndCompletesAtOnce) {
   EXPECT_LE(p.clock.now() - posted, kLate);
   EXPECT_EQ(RpcAsyncCompleteCall(&a.state, &reply), status::kCallCancelled);
   if (transport::is_datagram(GetParam())) {
-    EXPECT_EQ(sent(p, "cl_cancel"), 1u);  // and then silence (CS-DG-3)
+    EXPECT_EQ(p.capture.count_sent("cl_cancel"), 1u);  // and then silence (CS-DG-3)
   } else {
     // As CS-TMO-3 on the wire.
-    EXPECT_EQ(sent(p, "co_cancel"), 1u);
-    EXPECT_EQ(sent(p, "orphaned"), 1u);
+    EXPECT_EQ(p.capture.count_sent("co_cancel"), 1u);
+    EXPECT_EQ(p.capture.count_sent("orphaned"), 1u);
   }
   // The server stub runs on to its end (CS-STUB-1).
   p.open_gate();
@@ -134,7 +126,9 @@ TEST_P(AsyncCalls, CS_ASYNC_1_RpcCancelThreadExNeverCancelsAnAsyncCall) {
   Bytes reply;
   EXPECT_EQ(RpcAsyncCompleteCall(&a.state, &reply), status::kOk);
   EXPECT_EQ(reply, Bytes{5});
-  EXPECT_EQ(sent(p, "co_cancel") + sent(p, "cl_cancel") + sent(p, "orphaned"), 0u);
+  EXPECT_EQ(p.capture.count_sent("co_cancel") + p.capture.count_sent("cl_cancel") +
+                p.capture.count_sent("orphaned"),
+            0u);
   EXPECT_EQ(p.events.count(ServerEventKind::cancel_arrived), 0);
 }
 

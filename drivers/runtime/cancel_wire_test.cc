@@ -15,8 +15,7 @@ using testing::Pair;
 using testing::SeenPdu;
 using transport::Protseq;
 
-// Timing tolerance in scenario time (the clock runs at 1/10): generous for loaded machines.
-constexpr auto kLate = milliseconds(2500);
+using testing::kLate;
 
 std::vector<std::string> outbound(const Pair& p) {
   std::vector<std::string> out;
@@ -31,16 +30,6 @@ std::optional<SeenPdu> first_of(const Pair& p, const std::string& type) {
     if (pdu.type == type) return pdu;
   }
   return std::nullopt;
-}
-
-// Waits until the client has sent `n` PDUs of `type`.
-bool sent(const Pair& p, const std::string& type, std::size_t n = 1) {
-  return p.capture.wait_until([&](const std::vector<SeenPdu>& pdus) {
-    std::size_t seen = 0;
-    for (const auto& pdu : pdus)
-      seen += pdu.outbound && pdu.type == type ? 1u : 0u;
-    return seen >= n;
-  });
 }
 
 class CoCancel : public ::testing::TestWithParam<Protseq> {};
@@ -120,7 +109,7 @@ TEST(CoCancelTcp, CS_TMO_4_AnInfiniteTimeoutWaitsForTheServer) {
   CallThread call(*p.client, p.binding, testing::kGated, milliseconds_input(3000));
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), kCancelInfiniteTimeout), status::kOk);
-  ASSERT_TRUE(sent(p, "co_cancel"));
+  ASSERT_TRUE(p.capture.wait_sent("co_cancel"));
   // Well past any finite timeout the call still waits: only the server's reply ends it.
   EXPECT_FALSE(p.capture.wait_until_for([](const auto& pdus) { return pdus.size() > 4; },
                                         std::chrono::milliseconds(300)));
@@ -139,7 +128,7 @@ TEST_P(CoCancel, CS_TMO_1_AReplyBeforeTheTimeoutEndsTheCallWithoutOrphaning) {
   CallThread call(*p.client, p.binding, testing::kGated, Bytes{});
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), 60), status::kOk);
-  ASSERT_TRUE(sent(p, "co_cancel"));
+  ASSERT_TRUE(p.capture.wait_sent("co_cancel"));
   p.open_gate();
   auto outcome = call.finish();
   EXPECT_TRUE(outcome.returned) << outcome.what;
@@ -153,7 +142,7 @@ TEST_P(CoCancel, CS_SRV_4_AndCS_RES_3_ACancelTheRoutineNeverSawStaysPendingOnThe
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), 60), status::kOk);
   EXPECT_EQ(p.cancel(call.thread_id(), 60), status::kOk);
-  ASSERT_TRUE(sent(p, "co_cancel", 2));
+  ASSERT_TRUE(p.capture.wait_sent("co_cancel", 2));
   p.open_gate();
   auto outcome = call.finish();
   EXPECT_TRUE(outcome.returned) << outcome.what;
@@ -182,7 +171,7 @@ TEST_P(CoCancel, CS_RES_3_TheMissedCancelRidesOnTheThreadsNextCall) {
   auto target = id_future.get();
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(target, 60), status::kOk);
-  ASSERT_TRUE(sent(p, "co_cancel"));
+  ASSERT_TRUE(p.capture.wait_sent("co_cancel"));
   p.open_gate();
   ASSERT_EQ(calls.wait_for(testing::kPatience), std::future_status::ready);
   auto [first, second] = calls.get();

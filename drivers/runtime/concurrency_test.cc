@@ -26,7 +26,7 @@ using testing::Outcome;
 using testing::Pair;
 using transport::Protseq;
 
-constexpr auto kLate = milliseconds(2500);   // timing tolerance, scenario time at scale 0.1
+using testing::kLate;
 constexpr std::uint32_t kForever = 600'000;  // a routine wait (ms, scenario) no test outlives
 constexpr std::uint32_t kNoTag = 0xFFFFFFFF;
 constexpr long kInfinite = kCancelInfiniteTimeout;

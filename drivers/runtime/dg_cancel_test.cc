@@ -14,26 +14,12 @@ using testing::Pair;
 using testing::SeenPdu;
 using transport::Protseq;
 
-// Timing tolerance in scenario time (the clock runs at 1/10): generous for loaded machines.
-constexpr auto kLate = milliseconds(2500);
-
-std::vector<const SeenPdu*> of_type(const std::vector<SeenPdu>& pdus, const std::string& type,
-                                    bool outbound) {
-  std::vector<const SeenPdu*> out;
-  for (const auto& pdu : pdus) {
-    if (pdu.type == type && pdu.outbound == outbound) out.push_back(&pdu);
-  }
-  return out;
-}
+using testing::kLate;
+using testing::of_type;
 
 // cancel_id of a cl_cancel or cancel_ack (the body's second word).
 std::uint32_t cancel_id(const SeenPdu& pdu) {
   return load_le32(pdu.bytes.data() + 80 + 4);
-}
-
-bool sent(const Pair& p, const std::string& type, std::size_t n = 1) {
-  return p.capture.wait_until(
-      [&](const std::vector<SeenPdu>& pdus) { return of_type(pdus, type, true).size() >= n; });
 }
 
 class DgCall : public ::testing::TestWithParam<Protseq> {};
@@ -42,7 +28,7 @@ TEST_P(DgCall, ANullCallIsARequestAResponseAndAnAck) {
   Pair p(GetParam());
   auto out = p.binding->call(test_interface_id(), test_op::kEcho, Bytes{1, 2, 3});
   EXPECT_EQ(out, (Bytes{1, 2, 3}));
-  ASSERT_TRUE(sent(p, "ack"));
+  ASSERT_TRUE(p.capture.wait_sent("ack"));
   EXPECT_EQ(p.capture.sequence(),
             (std::vector<std::string>{"out request", "in response", "out ack"}));
   // The activity is reused: the next call has the next sequence number.

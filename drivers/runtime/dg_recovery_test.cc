@@ -115,8 +115,7 @@ TEST(DgRecovery, CS_DG_1_ALostCancelAckMakesTheClientResendTheSameCancel) {
   ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
   EXPECT_EQ(p.cancel(call.thread_id(), -1), status::kOk);
   ASSERT_TRUE(p.capture.wait_until([](const std::vector<SeenPdu>& pdus) {
-    return std::count_if(pdus.begin(), pdus.end(),
-                         [](const SeenPdu& s) { return s.type == "cancel_ack"; }) >= 1;
+    return !testing::of_type(pdus, "cancel_ack", false).empty();
   }));
   p.open_gate();
   EXPECT_TRUE(call.finish().returned);

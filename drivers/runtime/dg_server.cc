@@ -127,13 +127,8 @@ void DgEndpoint::abandon() {
   socket_->detach_capture();
 }
 
-wire::ClPdu DgEndpoint::reply_to(const wire::ClPdu& about, wire::PType type) const {
-  auto pdu = about_call(about, type);
-  pdu.server_boot = boot_;
-  return pdu;
-}
-
-void DgEndpoint::send(const wire::ClPdu& pdu, const DatagramPeer& to) {
+void DgEndpoint::send(wire::ClPdu pdu, const DatagramPeer& to) {
+  pdu.server_boot = boot_;  // every reply names this server instance
   // A reply that cannot be sent is lost like one dropped on the way; the client's timers recover.
   socket_->send_to(wire::encode(pdu), to);
 }
@@ -222,15 +217,15 @@ void DgEndpoint::handle(const Bytes& bytes, const DatagramPeer& from) {
       return;
     case wire::PType::ping:
       if (!current) {
-        send(reply_to(pdu, wire::PType::nocall), from);
+        send(about_call(pdu, wire::PType::nocall), from);
         return;
       }
       switch (activity->phase) {
         case Phase::receiving:
-          send(reply_to(pdu, wire::PType::nocall), from);  // the request is not all here yet
+          send(about_call(pdu, wire::PType::nocall), from);  // the request is not all here yet
           return;
         case Phase::executing:
-          send(reply_to(pdu, wire::PType::working), from);  // CS-DG-5
+          send(about_call(pdu, wire::PType::working), from);  // CS-DG-5
           return;
         case Phase::done:
           resend_reply(*activity, from);
@@ -271,9 +266,7 @@ void DgEndpoint::handle(const Bytes& bytes, const DatagramPeer& from) {
 void DgEndpoint::on_request(Activity& activity, const wire::ClPdu& pdu, const DatagramPeer& from) {
   if (pdu.server_boot != 0 && pdu.server_boot != boot_) {
     // The client talked to an earlier instance of this server.
-    send(make_cl_status(reply_to(pdu, wire::PType::reject), wire::PType::reject,
-                        nca::kWrongBootTime),
-         from);
+    send(make_cl_status(pdu, wire::PType::reject, nca::kWrongBootTime), from);
     return;
   }
   // Sequence numbers only grow (modulo 2^32): an older one is a late duplicate.
@@ -297,7 +290,7 @@ void DgEndpoint::on_request(Activity& activity, const wire::ClPdu& pdu, const Da
     case Phase::executing:
       // The client resent the request: tell it the call is running (CS-DG-5), never run it again.
       if (asks_fack(pdu) || (pdu.flags1 & wire::clf1::kFrag) == 0) {
-        send(reply_to(pdu, wire::PType::working), from);
+        send(about_call(pdu, wire::PType::working), from);
       }
       return;
     case Phase::done:
@@ -326,8 +319,7 @@ void DgEndpoint::resend_reply(Activity& activity, const DatagramPeer& to) {
 
 void DgEndpoint::refuse(Activity& activity, std::uint32_t status, const DatagramPeer& from) {
   activity.phase = Phase::done;
-  activity.reply = DgSender(
-      {make_cl_status(reply_to(activity.call, wire::PType::reject), wire::PType::reject, status)});
+  activity.reply = DgSender({make_cl_status(activity.call, wire::PType::reject, status)});
   send_all(activity.reply.start(), from);
 }
 
@@ -369,7 +361,7 @@ void DgEndpoint::on_cancel(Activity* activity, const wire::ClPdu& pdu, const Dat
     found_.push_back(ServerEvent{ServerEventKind::cancel_arrived, core_->clock().now(), pdu.seqnum,
                                  activity->call.opnum, 0});
   }
-  send(make_cancel_ack(reply_to(pdu, wire::PType::cancel_ack), body.cancel_id, accepting), from);
+  send(make_cancel_ack(pdu, body.cancel_id, accepting), from);
 }
 
 void DgEndpoint::complete(const DgCall& call, RoutineOutcome outcome,
@@ -384,12 +376,11 @@ void DgEndpoint::complete(const DgCall& call, RoutineOutcome outcome,
       auto& activity = it->second;
       wire::ClPdu reply;
       if (outcome.fault) {
-        reply = make_cl_status(reply_to(request, wire::PType::fault), wire::PType::fault,
-                               *outcome.fault);
+        reply = make_cl_status(request, wire::PType::fault, *outcome.fault);
         event.kind = ServerEventKind::fault_sent;
         event.fault_status = *outcome.fault;
       } else {
-        reply = reply_to(request, wire::PType::response);
+        reply = about_call(request, wire::PType::response);
         reply.body = wire::ClRaw{std::move(outcome.output)};
         event.kind = ServerEventKind::response_sent;
       }

@@ -67,9 +67,8 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   void refuse(Activity& activity, std::uint32_t status, const DatagramPeer& from);
   Activity* find_or_create(const wire::ClPdu& pdu);
   void sweep(Duration now, bool force = false);  // drops idle activities
-  void send(const wire::ClPdu& pdu, const DatagramPeer& to);
+  void send(wire::ClPdu pdu, const DatagramPeer& to);
   void send_all(const std::vector<wire::ClPdu>& pdus, const DatagramPeer& to);
-  wire::ClPdu reply_to(const wire::ClPdu& about, wire::PType type) const;
 
   std::shared_ptr<Server::Core> core_;
   std::unique_ptr<DatagramSocket> socket_;

@@ -15,7 +15,7 @@ using testing::CallThread;
 using testing::RawSocket;
 using testing::ScriptedServer;
 
-constexpr auto kLate = milliseconds(2500);  // scenario time at scale 0.1
+using testing::kLate;
 
 struct Client {
   Client() : clock(0.1), capture(clock) {

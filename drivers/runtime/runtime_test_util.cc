@@ -62,6 +62,24 @@ std::size_t MemoryCapture::count(const std::string& type) const {
   return n;
 }
 
+std::vector<const SeenPdu*> of_type(const std::vector<SeenPdu>& pdus, const std::string& type,
+                                    bool outbound) {
+  std::vector<const SeenPdu*> out;
+  for (const auto& pdu : pdus) {
+    if (pdu.type == type && pdu.outbound == outbound) out.push_back(&pdu);
+  }
+  return out;
+}
+
+std::size_t MemoryCapture::count_sent(const std::string& type) const {
+  return of_type(pdus(), type, true).size();
+}
+
+bool MemoryCapture::wait_sent(const std::string& type, std::size_t n) const {
+  return wait_until(
+      [&](const std::vector<SeenPdu>& seen) { return of_type(seen, type, true).size() >= n; });
+}
+
 bool MemoryCapture::wait_until(const std::function<bool(const std::vector<SeenPdu>&)>& pred) const {
   return wait_until_for(pred, kPatience);
 }

@@ -26,6 +26,8 @@ namespace rpcfit::rpc::testing {
 
 // Generous bound for anything that should happen "soon" on a loaded machine (real time).
 inline constexpr auto kPatience = std::chrono::seconds(20);
+// Timing tolerance in scenario time for a Pair's clock at scale 0.1: generous for loaded machines.
+inline constexpr auto kLate = std::chrono::milliseconds(2500);
 
 struct SeenPdu {
   Duration at;            // scenario time
@@ -49,6 +51,9 @@ class MemoryCapture : public CaptureSink {
   // "out bind", "in bind_ack", ... in order.
   std::vector<std::string> sequence() const;
   std::size_t count(const std::string& type) const;
+  // PDUs of `type` the client sent so far; waiting until it has sent `n` (false after kPatience).
+  std::size_t count_sent(const std::string& type) const;
+  bool wait_sent(const std::string& type, std::size_t n = 1) const;
   // Waits until `pred(pdus)` holds; false after kPatience.
   bool wait_until(const std::function<bool(const std::vector<SeenPdu>&)>& pred) const;
   // The same with a stated real-time bound, for asserting that something does not happen.
@@ -68,6 +73,10 @@ class MemoryCapture : public CaptureSink {
   int opened_ = 0;
   int closed_ = 0;
 };
+
+// The PDUs of `type` in one direction, pointing into `pdus`.
+std::vector<const SeenPdu*> of_type(const std::vector<SeenPdu>& pdus, const std::string& type,
+                                    bool outbound);
 
 // Records server events.
 class EventLog {
