@@ -65,8 +65,13 @@ class DgClientCall {
 };
 
 void DgClientCall::send(const wire::ClPdu& pdu) {
+  // Every PDU names the server instance the activity knows (0 until its first reply), also a
+  // request sent again after a nocall: a server restarted since rejects it rather than running
+  // the call a second time (C706 server boot time, CS-NEV-2).
+  wire::ClPdu stamped = pdu;
+  stamped.server_boot = activity_->server_boot;
   // A datagram that cannot be sent is lost like one dropped on the way; timers recover it.
-  auto sent = activity_->socket->send_to(wire::encode(pdu), activity_->server);
+  auto sent = activity_->socket->send_to(wire::encode(stamped), activity_->server);
   if (sent.status == IoStatus::closed) fail(status::kServerUnavailable, sent.detail);
 }
 
@@ -224,8 +229,21 @@ std::optional<Bytes> DgClientCall::on_datagram(const Bytes& bytes, bool& leave_p
   }
   const auto& pdu = *decoded;
   const auto now = clock().now();
+  const bool heard_before = heard_;
   heard(now);
-  if (activity_->server_boot == 0) activity_->server_boot = pdu.server_boot;
+  if (activity_->server_boot == 0) {
+    activity_->server_boot = pdu.server_boot;
+  } else if (pdu.server_boot != 0 && pdu.server_boot != activity_->server_boot) {
+    // Another instance of the server answers: the one that knew the call is gone. fail() drops
+    // the activity with its boot time, so the binding's next call starts afresh. Only a reject of
+    // a call nothing had answered yet proves it never ran (the new instance refused it).
+    const auto* reject = std::get_if<wire::ClStatus>(&pdu.body);
+    const bool refused = pdu.type == wire::PType::reject && reject != nullptr &&
+                         reject->status == nca::kWrongBootTime && !heard_before;
+    fail(refused ? status::kCallFailedDne : status::kCallFailed,
+         "the server restarted (boot time " + std::to_string(activity_->server_boot) + ", now " +
+             std::to_string(pdu.server_boot) + ")");
+  }
   switch (pdu.type) {
     case wire::PType::response:
       return on_response(pdu, leave_pending);
@@ -259,11 +277,16 @@ std::optional<Bytes> DgClientCall::on_datagram(const Bytes& bytes, bool& leave_p
       }
       break;
     case wire::PType::fack:
+      // The server is taking the request in: the next retransmission waits a full interval again.
+      if (!request_.acknowledged()) rearm(retransmit_, options().dg_retransmit, now);
       send_all(request_.on_fack(pdu));
       break;
     case wire::PType::cancel_ack: {
       const auto& ack = std::get<wire::ClCancelAck>(pdu.body);
-      if (ack.cancel_id == cancel_id_) cancel_unacked_ = false;
+      // A server that does not have the request yet (it was lost, or the cl_cancel overtook it)
+      // cannot accept the cancel: it is sent again until the call is there to hear it.
+      const bool no_call_yet = ack.server_is_accepting == 0 && !request_.acknowledged();
+      if (ack.cancel_id == cancel_id_ && !no_call_yet) cancel_unacked_ = false;
       if (ack.server_is_accepting != 0) accepted_id_ = std::max(accepted_id_, ack.cancel_id);
       break;
     }

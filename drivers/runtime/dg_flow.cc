@@ -6,12 +6,19 @@ namespace rpcfit::rpc {
 namespace {
 // Larger windows from a peer are capped: a fack cannot make us flood the socket buffer.
 constexpr std::uint16_t kMaxWindow = 64;
+
+// Serial numbers wrap around: `a` came before `b` when a - b, as a 16-bit signed difference, is
+// negative.
+bool serial_before(std::uint16_t a, std::uint16_t b) {
+  return static_cast<std::int16_t>(static_cast<std::uint16_t>(a - b)) < 0;
+}
 }  // namespace
 
 DgSender::DgSender(std::vector<wire::ClPdu> fragments, std::uint16_t window)
     : fragments_(std::move(fragments)),
       sent_(fragments_.size(), false),
       acked_(fragments_.size(), false),
+      sent_serial_(fragments_.size(), 0),
       window_(std::clamp<std::uint16_t>(window, 1, kMaxWindow)) {}
 
 bool DgSender::fragmented() const {
@@ -54,6 +61,7 @@ std::vector<wire::ClPdu> DgSender::burst(const std::vector<std::size_t>& indexes
       pdu.flags1 = static_cast<std::uint8_t>(asks_fack ? pdu.flags1 & ~wire::clf1::kNoFack
                                                        : pdu.flags1 | wire::clf1::kNoFack);
     }
+    sent_serial_[indexes[k]] = serial_;
     pdu.serial_hi = static_cast<std::uint8_t>(serial_ >> 8);
     pdu.serial_lo = static_cast<std::uint8_t>(serial_ & 0xFF);
     ++serial_;
@@ -72,7 +80,9 @@ std::vector<wire::ClPdu> DgSender::start() {
 
 std::vector<wire::ClPdu> DgSender::on_fack(const wire::ClPdu& fack) {
   if (!fragmented()) return {};
-  if (const auto* body = std::get_if<wire::ClFack>(&fack.body)) {
+  const auto* body = std::get_if<wire::ClFack>(&fack.body);
+  if (body && !body->has_body) body = nullptr;
+  if (body) {
     window_ = std::clamp<std::uint16_t>(body->window_size, 1, kMaxWindow);
     // Bit i of word w stands for fragment through + 1 + 32w + i.
     const std::size_t base = static_cast<std::uint16_t>(fack.fragnum + 1);
@@ -86,15 +96,22 @@ std::vector<wire::ClPdu> DgSender::on_fack(const wire::ClPdu& fack) {
     for (std::size_t i = 0; i <= fack.fragnum && i < acked_.size(); ++i)
       acknowledge(i);
   }
-  // A fragment sent before one the receiver has is lost: resend it first.
-  std::size_t highest = 0;
-  for (std::size_t i = 0; i < acked_.size(); ++i) {
-    if (acked_[i]) highest = i;
-  }
   std::vector<std::size_t> next;
-  for (std::size_t i = 0; i < highest; ++i) {
-    if (sent_[i] && !acked_[i]) next.push_back(i);
+  if (body) {
+    // The receiver has the fragment sent with the echoed serial: a fragment below the highest
+    // acknowledged one that was last sent before it is lost; resend it first. One sent after it
+    // may still arrive.
+    std::size_t highest = 0;
+    for (std::size_t i = 0; i < acked_.size(); ++i) {
+      if (acked_[i]) highest = i;
+    }
+    for (std::size_t i = 0; i < highest && next.size() < window_; ++i) {
+      if (sent_[i] && !acked_[i] && serial_before(sent_serial_[i], body->serial_num)) {
+        next.push_back(i);
+      }
+    }
   }
+  // The resent gaps are in flight too, so with the new ones there are at most window_ in all.
   std::size_t flying = in_flight();
   for (std::size_t i = 0; i < fragments_.size() && flying < window_; ++i) {
     if (!sent_[i] && !acked_[i]) {
@@ -110,6 +127,13 @@ std::vector<wire::ClPdu> DgSender::on_timer() {
     if (!acked_[i]) return burst({i});
   }
   return {};
+}
+
+std::vector<wire::ClPdu> DgSender::on_ping() {
+  if (fragments_.empty()) return {};
+  auto again = on_timer();
+  if (again.empty()) again = burst({fragments_.size() - 1});
+  return again;
 }
 
 }  // namespace rpcfit::rpc

@@ -4,12 +4,17 @@
 //
 // Fragments go out in bursts of at most `window` unacknowledged fragments. Every fragment of a
 // burst but its last carries NOFACK, so the receiver answers a burst with one fack. A fack
-// acknowledges fragments (through + selack), adopts the receiver's window, resends any gap below
-// the highest fragment acknowledged and sends the next burst. On the caller's retransmission
-// timer the lowest unacknowledged fragment goes again, asking for a fack. A body that fits one
-// datagram is one unfragmented PDU: the peer's reply (working, response, fack) acknowledges it.
+// acknowledges fragments (through + selack), adopts the receiver's window, resends the gaps that
+// are known lost and sends the next burst: at most `window` fragments in all. On the caller's
+// retransmission timer, or when the peer pings, one fragment goes again, asking for a fack. A
+// body that fits one datagram is one unfragmented PDU: the peer's reply (working, response, fack)
+// acknowledges it.
 //
-// Each transmission gets the next serial number (serial_hi/serial_lo), which a fack echoes.
+// Each transmission gets the next serial number (serial_hi/serial_lo), which a fack echoes: the
+// serial of the fragment that made the receiver send it. An unacknowledged fragment below the
+// highest acknowledged one is lost only if it was last sent before that fragment; one sent after
+// it may still be on its way and is not resent. A fack without a body (older senders) has no
+// serial: it acknowledges fragments through its fragnum and resends nothing.
 #pragma once
 
 #include <cstdint>
@@ -33,11 +38,16 @@ class DgSender {
 
   // The first burst.
   std::vector<wire::ClPdu> start();
-  // A fack from the receiver: what to send now (resent gaps, then the next burst).
+  // A fack from the receiver: what to send now (lost gaps, then the next burst), at most
+  // window() fragments.
   std::vector<wire::ClPdu> on_fack(const wire::ClPdu& fack);
   // The retransmission timer fired: the lowest unacknowledged fragment, asking for a fack; empty
   // when everything is acknowledged.
   std::vector<wire::ClPdu> on_timer();
+  // The peer pinged (or repeated its request) for the call this sender holds: as on_timer(), and
+  // once everything is acknowledged the last fragment (the PDU, when unfragmented), asking for a
+  // fack. Empty only when the sender is.
+  std::vector<wire::ClPdu> on_ping();
   // The whole direction is acknowledged (the peer replied to the call).
   void acknowledge_all();
   // The next transmission starts over from the first fragment (a nocall: the peer lost it all).
@@ -58,6 +68,7 @@ class DgSender {
   std::vector<wire::ClPdu> fragments_;
   std::vector<bool> sent_;
   std::vector<bool> acked_;
+  std::vector<std::uint16_t> sent_serial_;  // the serial each fragment was last sent with
   std::uint16_t window_ = kDgWindow;
   std::uint16_t serial_ = 0;
 };

@@ -2,14 +2,13 @@
 // recovered, and a call never runs twice. A scripted decorator on the client's or the server's
 // socket decides the fate of each datagram sent.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
+#include <future>
+#include <thread>
 
 #include "drivers/runtime/runtime_test_util.h"
 #include "drivers/runtime/scripted_datagrams.h"
+#include "drivers/runtime/scripted_peer.h"
 
 namespace rpcfit::rpc {
 namespace {
@@ -142,21 +141,40 @@ TEST(DgRecovery, ASilentServerFailsTheCallWithCommFailure) {
 
 TEST(DgRecovery, CS_NEV_3_GarbageDatagramsDoNotStopTheServer) {
   Pair p(Protseq::ncadg_ip_udp);
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  to.sin_port = htons(static_cast<std::uint16_t>(std::stoi(p.endpoint)));
+  testing::RawUdp peer;
+  peer.send_to_port(static_cast<std::uint16_t>(std::stoi(p.endpoint)));
   Bytes junk(200, 0x04);  // version 4, then nonsense
   junk[1] = 0;
-  for (int i = 0; i < 20; ++i) {
+  for (std::size_t i = 0; i < 20; ++i) {
     junk[74] = static_cast<std::uint8_t>(i * 37);  // body lengths that lie
-    ::sendto(fd, junk.data(), junk.size() - static_cast<std::size_t>(i), 0,
-             reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    peer.send(ByteView(junk.data(), junk.size() - i));
   }
-  ::close(fd);
   EXPECT_EQ(p.binding->call(test_interface_id(), test_op::kEcho, Bytes{7}), Bytes{7});
+}
+
+// The request is lost and the cl_cancel behind it arrives first: the server has no such call
+// and acks the cancel as not accepting. The client sends the cancel again until the call is
+// there to hear it, so the routine sees it (CS-DG-1, CS-DG-2) rather than the thread's next call.
+TEST(DgRecovery, CS_DG_1_ACancelThatOvertakesALostRequestStillReachesTheCall) {
+  Pair p(Protseq::ncadg_ip_udp, 0.1, with_script(drop_nth(PType::request, 1)));
+  std::promise<ThreadId> id;
+  std::promise<void> go;
+  auto go_future = go.get_future().share();
+  RpcStatus raised = status::kOk;
+  std::thread caller([&] {
+    id.set_value(p.client->GetCurrentThreadId());
+    go_future.wait();
+    raised = testing::raised_by([&] {
+      p.binding->call(test_interface_id(), test_op::kCancellable, milliseconds_input(600000));
+    });
+  });
+  // Posted before the call: it goes as a cl_cancel right behind the (lost) request.
+  EXPECT_EQ(p.cancel(id.get_future().get(), -1), status::kOk);
+  go.set_value();
+  caller.join();
+  EXPECT_EQ(raised, status::kCallCancelled);
+  EXPECT_EQ(p.events.count(ServerEventKind::cancel_arrived), 1);
+  EXPECT_EQ(p.events.count(ServerEventKind::call_started), 1);
 }
 
 }  // namespace

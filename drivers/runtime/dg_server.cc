@@ -1,7 +1,9 @@
 #include "drivers/runtime/dg_server.h"
 
-#include <condition_variable>
+#include <algorithm>
+#include <atomic>
 
+#include "drivers/runtime/dg_call.h"
 #include "drivers/runtime/dg_pdus.h"
 #include "harness/wire/codec.h"
 
@@ -22,102 +24,35 @@ bool asks_fack(const wire::ClPdu& pdu) {
   return (pdu.flags1 & wire::clf1::kFrag) != 0 && (pdu.flags1 & wire::clf1::kNoFack) == 0;
 }
 
+constexpr std::string_view kBudgetField = "endpoint budget";
+// Threads back from a call beyond this many idle ones leave.
+constexpr std::size_t kIdleThreads = 4;
+
+// Seconds since the epoch, as C706 has it; never 0, which means "not known yet", and later than
+// any endpoint of this process had before, so a server restarted within the second is told
+// from its previous instance.
+std::uint32_t next_boot_time(Duration wall) {
+  static std::atomic<std::uint32_t> last{0};
+  const auto seconds =
+      static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(wall).count());
+  std::uint32_t previous = last.load();
+  std::uint32_t next = 0;
+  do {
+    next = std::max(seconds, previous + 1);
+    if (next == 0) next = 1;
+  } while (!last.compare_exchange_weak(previous, next));
+  return next;
+}
+
 }  // namespace
-
-// One executing call: its worker thread runs the manager routine; the receive thread posts the
-// cl_cancel PDUs that arrive for it.
-class DgCall final : public ServerCallHost,
-                     public ServerWorker,
-                     public std::enable_shared_from_this<DgCall> {
- public:
-  DgCall(std::shared_ptr<DgEndpoint> endpoint, wire::ClPdu request, ManagerRoutine routine,
-         int early_cancels)
-      : endpoint_(std::move(endpoint)),
-        request_(std::move(request)),
-        routine_(std::move(routine)),
-        cancels_(early_cancels) {}
-
-  void run() {
-    int early = 0;
-    {
-      std::lock_guard lock(mu_);
-      early = cancels_;
-    }
-    ServerCall call(shared_from_this(), request_.seqnum, request_.opnum, early > 0);
-    for (int i = 0; i < early; ++i)
-      call.note_cancel(false);
-    delivered_ = early;
-    const auto& input = std::get<wire::ClRaw>(request_.body).body;
-    // Early cancels were reported as they arrived.
-    auto outcome = run_manager_routine(core(), routine_, call, input, false);
-    read_during_call(call, std::nullopt);
-    auto state = call.snapshot();
-    call.end();
-    endpoint_->complete(*this, std::move(outcome), state);
-  }
-
-  // Cancels posted that the routine's ServerCall has not been told of.
-  bool undelivered() {
-    std::lock_guard lock(mu_);
-    return cancels_ > delivered_;
-  }
-
-  void post_cancel() {
-    std::lock_guard lock(mu_);
-    ++cancels_;
-    cv_.notify_all();
-  }
-
-  void read_during_call(ServerCall& call, const std::optional<Deadline>& wait) override {
-    int fresh = 0;
-    {
-      std::unique_lock lock(mu_);
-      // A call cancelled already (early cancels included) needs no wait.
-      if (wait && !call.snapshot().cancelled) {
-        auto arrived = [&] { return cancels_ > delivered_ || core().stopping.load(); };
-        if (*wait) {
-          cv_.wait_until(lock, core().clock().to_steady(**wait), arrived);
-        } else {
-          cv_.wait(lock, arrived);
-        }
-      }
-      fresh = cancels_ - delivered_;
-      delivered_ = cancels_;
-    }
-    for (; fresh > 0; --fresh)
-      call.note_cancel(false);
-  }
-  Server::Core& core() const override { return endpoint_->core(); }
-  transport::Protseq protseq() const override { return endpoint_->protseq(); }
-
-  void interrupt() override {
-    std::lock_guard lock(mu_);
-    cv_.notify_all();
-  }
-  void abandon() override { endpoint_->abandon(); }
-
-  const wire::ClPdu& request() const { return request_; }
-
- private:
-  std::shared_ptr<DgEndpoint> endpoint_;
-  const wire::ClPdu request_;
-  const ManagerRoutine routine_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int cancels_ = 0;    // cl_cancel PDUs for the call; guarded by mu_
-  int delivered_ = 0;  // of those, noted on the ServerCall; guarded by mu_
-};
 
 DgEndpoint::DgEndpoint(std::shared_ptr<Server::Core> core, std::unique_ptr<DatagramSocket> socket,
                        transport::Protseq protseq)
     : core_(std::move(core)),
       socket_(std::move(socket)),
       protseq_(protseq),
-      // Seconds since the epoch, as C706 has it; never 0, which means "not known yet".
-      boot_(
-          static_cast<std::uint32_t>(
-              std::chrono::duration_cast<std::chrono::seconds>(core_->clock().wall_now()).count()) |
-          1u) {}
+      boot_(next_boot_time(core_->clock().wall_now())),
+      budget_(core_->options.datagram_buffer) {}
 
 DgEndpoint::~DgEndpoint() {
   socket_->close();
@@ -138,21 +73,76 @@ void DgEndpoint::send_all(const std::vector<wire::ClPdu>& pdus, const DatagramPe
     send(pdu, to);
 }
 
-void DgEndpoint::run() {
+bool DgEndpoint::start() {
+  return spawn_thread();
+}
+
+bool DgEndpoint::spawn_thread() {
+  auto thread = std::make_shared<DgThread>(shared_from_this());
+  return core_->spawn(thread, [thread] { thread->run(); });
+}
+
+void DgEndpoint::wake_followers() {
+  std::lock_guard lock(pool_mu_);
+  pool_cv_.notify_all();
+}
+
+bool DgEndpoint::ensure_follower() {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (idle_ > 0) return true;  // only the leader takes followers, and it is this thread
+  }
+  return spawn_thread();  // it follows once started
+}
+
+bool DgEndpoint::retire() {
+  std::lock_guard lock(pool_mu_);
+  return idle_ >= kIdleThreads;
+}
+
+void DgEndpoint::serve(DgThread& self) {
+  for (;;) {
+    {
+      std::unique_lock lock(pool_mu_);
+      ++idle_;
+      pool_cv_.wait(lock, [this] { return !leading_ || core_->stopping.load(); });
+      --idle_;
+      if (core_->stopping) return;
+      leading_ = true;
+    }
+    auto call = lead();
+    if (!call) return;  // the server stops
+    self.set_current(call);
+    call->run();
+    self.set_current(nullptr);
+    if (retire()) return;
+  }
+}
+
+std::shared_ptr<DgCall> DgEndpoint::lead() {
   while (!core_->stopping) {
     Bytes bytes;
     DatagramPeer from;
     auto got = socket_->receive_from(bytes, from, core_->clock().now() + kSweepInterval,
                                      &core_->stop_waker);
     std::vector<ServerEvent> found;
+    std::shared_ptr<DgCall> started;
     {
       std::lock_guard lock(mu_);
       if (got.ok()) handle(bytes, from);
       sweep(core_->clock().now());
       found.swap(found_);
+      started.swap(started_);
+    }
+    if (started) {
+      // A follower receives from now on; this thread runs the call.
+      std::lock_guard lock(pool_mu_);
+      leading_ = false;
+      pool_cv_.notify_one();
     }
     for (const auto& event : found)
       core_->emit(event.kind, event.call_id, event.opnum, event.fault_status);
+    if (started) return started;
     if (got.status == IoStatus::woken) break;
     if (got.status == IoStatus::failed) {
       // A broken socket is retried after a pause, so a persistent failure does not spin a CPU.
@@ -161,6 +151,7 @@ void DgEndpoint::run() {
                          [this] { return core_->stopping.load(); });
     }
   }
+  return nullptr;
 }
 
 void DgEndpoint::sweep(Duration now, bool force) {
@@ -169,6 +160,7 @@ void DgEndpoint::sweep(Duration now, bool force) {
   for (auto it = activities_.begin(); it != activities_.end();) {
     const bool idle = it->second.phase != Phase::executing;
     if (idle && now - it->second.last_seen > kActivityRetention) {
+      forget_fragments(it->second);
       it = activities_.erase(it);
     } else {
       ++it;
@@ -176,18 +168,23 @@ void DgEndpoint::sweep(Duration now, bool force) {
   }
 }
 
-DgEndpoint::Activity* DgEndpoint::find_or_create(const wire::ClPdu& pdu) {
-  auto key = key_of(pdu);
-  if (auto it = activities_.find(key); it != activities_.end()) return &it->second;
+DgEndpoint::Activity* DgEndpoint::find_or_create(const wire::ClPdu& pdu, const DatagramPeer& from) {
   if (activities_.size() >= kMaxActivities) {
     sweep(core_->clock().now(), true);
     if (activities_.size() >= kMaxActivities) return nullptr;
   }
-  auto& activity = activities_[key];
+  auto& activity = activities_[key_of(pdu)];
   activity.reassembler = wire::ClCallReassembler(core_->options.limits);
   activity.seqnum = pdu.seqnum;
   activity.call = pdu;
+  activity.peer = from;
   return &activity;
+}
+
+DgEndpoint::Activity* DgEndpoint::find_own(const wire::ClPdu& pdu, const DatagramPeer& from) {
+  auto it = activities_.find(key_of(pdu));
+  if (it == activities_.end() || !(it->second.peer == from)) return nullptr;
+  return &it->second;
 }
 
 void DgEndpoint::handle(const Bytes& bytes, const DatagramPeer& from) {
@@ -195,26 +192,31 @@ void DgEndpoint::handle(const Bytes& bytes, const DatagramPeer& from) {
   if (!decoded) return;  // CS-NEV-3: a malformed datagram is dropped; the endpoint serves on
   const auto& pdu = *decoded;
   const auto now = core_->clock().now();
-  Activity* activity = nullptr;
-  if (auto it = activities_.find(key_of(pdu)); it != activities_.end()) activity = &it->second;
-  if (activity != nullptr) {
-    activity->last_seen = now;
+  if (pdu.type == wire::PType::request) {
+    if (pdu.server_boot != 0 && pdu.server_boot != boot_) {
+      // The client talked to an earlier instance of this server: refused, and nothing is kept.
+      send(make_cl_status(pdu, wire::PType::reject, nca::kWrongBootTime), from);
+      return;
+    }
+    auto it = activities_.find(key_of(pdu));
+    Activity* activity = it == activities_.end() ? find_or_create(pdu, from) : &it->second;
+    if (activity == nullptr) {
+      send(make_cl_status(pdu, wire::PType::reject, nca::kServerTooBusy), from);
+      return;
+    }
+    // A new call may come from a new address (a client's activity moved); the current one's
+    // fragments only from where it started.
+    const bool new_call = static_cast<std::int32_t>(pdu.seqnum - activity->seqnum) > 0;
+    if (!(activity->peer == from) && !new_call) return;
     activity->peer = from;
+    activity->last_seen = now;
+    on_request(*activity, pdu, from);
+    return;
   }
+  Activity* activity = find_own(pdu, from);
+  if (activity != nullptr) activity->last_seen = now;
   const bool current = activity != nullptr && pdu.seqnum == activity->seqnum;
   switch (pdu.type) {
-    case wire::PType::request:
-      if (activity == nullptr) {
-        activity = find_or_create(pdu);
-        if (activity == nullptr) {
-          send(make_cl_status(pdu, wire::PType::reject, nca::kServerTooBusy), from);
-          return;
-        }
-        activity->last_seen = now;
-        activity->peer = from;
-      }
-      on_request(*activity, pdu, from);
-      return;
     case wire::PType::ping:
       if (!current) {
         send(about_call(pdu, wire::PType::nocall), from);
@@ -236,13 +238,17 @@ void DgEndpoint::handle(const Bytes& bytes, const DatagramPeer& from) {
       on_cancel(current ? activity : nullptr, pdu, from);
       return;
     case wire::PType::fack:
-      if (current && activity->phase == Phase::done) {
+      if (current && activity->phase == Phase::done && !activity->reply_acknowledged) {
         send_all(activity->reply.on_fack(pdu), from);
       }
       return;
     case wire::PType::ack:
-      if (current && activity->phase == Phase::done) activity->reply_acknowledged = true;
+      if (current && activity->phase == Phase::done) {
+        activity->reply_acknowledged = true;
+        activity->reply = DgSender();  // the client has it all: nothing is sent again
+      }
       return;
+    case wire::PType::request:
     case wire::PType::response:
     case wire::PType::fault:
     case wire::PType::working:
@@ -264,16 +270,12 @@ void DgEndpoint::handle(const Bytes& bytes, const DatagramPeer& from) {
 }
 
 void DgEndpoint::on_request(Activity& activity, const wire::ClPdu& pdu, const DatagramPeer& from) {
-  if (pdu.server_boot != 0 && pdu.server_boot != boot_) {
-    // The client talked to an earlier instance of this server.
-    send(make_cl_status(pdu, wire::PType::reject, nca::kWrongBootTime), from);
-    return;
-  }
   // Sequence numbers only grow (modulo 2^32): an older one is a late duplicate.
   if (static_cast<std::int32_t>(pdu.seqnum - activity.seqnum) < 0) return;
   if (pdu.seqnum != activity.seqnum) {
     // A new call: the client has what it wanted of the previous one, or gave up on it (CS-DG-3),
     // in which case that call's routine runs on and its result is discarded (complete()).
+    forget_fragments(activity);
     activity.seqnum = pdu.seqnum;
     activity.phase = Phase::receiving;
     activity.running.reset();
@@ -294,12 +296,13 @@ void DgEndpoint::on_request(Activity& activity, const wire::ClPdu& pdu, const Da
       }
       return;
     case Phase::done:
-      if (!activity.reply_acknowledged) resend_reply(activity, from);
+      resend_reply(activity, from);
       return;
   }
-  auto whole = activity.reassembler.add(pdu);
+  auto whole = reassemble(activity, pdu);
   if (!whole) {
-    refuse(activity, nca::kProtoError, from);
+    const bool full = whole.error().field == kBudgetField;
+    refuse(activity, full ? nca::kServerTooBusy : nca::kProtoError, from);
     return;
   }
   if (asks_fack(pdu))
@@ -307,17 +310,36 @@ void DgEndpoint::on_request(Activity& activity, const wire::ClPdu& pdu, const Da
   if (whole->has_value()) dispatch(activity, **whole, from);
 }
 
-void DgEndpoint::resend_reply(Activity& activity, const DatagramPeer& to) {
-  // The client asks again, so it lacks part of the reply, even if it facked every fragment.
-  auto again = activity.reply.on_timer();
-  if (again.empty()) {
-    activity.reply.restart();
-    again = activity.reply.start();
+Result<std::optional<wire::ClPdu>, wire::Error> DgEndpoint::reassemble(Activity& activity,
+                                                                       const wire::ClPdu& pdu) {
+  const std::size_t before = activity.reassembler.held();
+  auto whole = activity.reassembler.add(pdu);
+  held_ = held_ - before + activity.reassembler.held();
+  if (held_ > budget_) {
+    forget_fragments(activity);
+    activity.reassembler = wire::ClCallReassembler(core_->options.limits);
+    return unexpected(wire::Error{
+        wire::ErrorCode::limit_exceeded, std::string(kBudgetField), 0,
+        "the endpoint holds " + std::to_string(budget_) + " bytes of requests already"});
   }
-  send_all(again, to);
+  return whole;
+}
+
+void DgEndpoint::forget_fragments(Activity& activity) {
+  held_ -= std::min(held_, activity.reassembler.held());
+}
+
+void DgEndpoint::resend_reply(Activity& activity, const DatagramPeer& to) {
+  // Once the client has acknowledged the reply, it has it all: a late duplicate gets nothing.
+  // Otherwise it lacks part of the reply: the first fragment it has not acknowledged goes again,
+  // or the last one when it facked them all, so a ping never buys a whole window.
+  if (activity.reply_acknowledged) return;
+  send_all(activity.reply.on_ping(), to);
 }
 
 void DgEndpoint::refuse(Activity& activity, std::uint32_t status, const DatagramPeer& from) {
+  forget_fragments(activity);
+  activity.reassembler = wire::ClCallReassembler(core_->options.limits);
   activity.phase = Phase::done;
   activity.reply = DgSender({make_cl_status(activity.call, wire::PType::reject, status)});
   send_all(activity.reply.start(), from);
@@ -334,14 +356,16 @@ void DgEndpoint::dispatch(Activity& activity, const wire::ClPdu& whole, const Da
     refuse(activity, nca::kOpRangeError, from);
     return;
   }
-  auto call =
-      std::make_shared<DgCall>(shared_from_this(), whole, routine->second, activity.early_cancels);
-  if (!core_->spawn(call, [call] { call->run(); })) {
+  // This thread runs the call (lead()); another must be there to receive meanwhile.
+  if (!ensure_follower()) {
     refuse(activity, nca::kServerTooBusy, from);
     return;
   }
+  auto call =
+      std::make_shared<DgCall>(shared_from_this(), whole, routine->second, activity.early_cancels);
   activity.phase = Phase::executing;
-  activity.running = std::move(call);
+  activity.running = call;
+  started_ = std::move(call);
 }
 
 void DgEndpoint::on_cancel(Activity* activity, const wire::ClPdu& pdu, const DatagramPeer& from) {

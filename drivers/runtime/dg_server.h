@@ -1,14 +1,23 @@
-// The server side of the connectionless protocol on one datagram endpoint: a receive thread that
-// keeps a record per client activity (C706's server activity table) and answers requests,
-// pings, cl_cancel, fack and ack; each call's manager routine runs on a worker thread of its
-// own, so the receive thread keeps answering pings (working) and cancels while it runs.
+// The server side of the connectionless protocol on one datagram endpoint: threads taking turns
+// to receive (dg_call.h) share a record per client activity (C706's server activity table) and
+// answer requests, pings, cl_cancel, fack and ack. A call's manager routine runs on the thread
+// whose datagram completed the request, while another thread receives and keeps answering pings
+// (working) and cancels.
 //
 // At most once (CS-DG-5): an activity runs the call of a sequence number once. A duplicate
 // request fragment of a call that is executing is answered with working; one of a call that has
-// ended gets the saved response again, until the client acknowledges it (ack, or a request with
-// a higher sequence number) or the activity has been idle for kActivityRetention.
+// ended gets (the last fragment of) the saved response again, until the client acknowledges it
+// (ack, or a request with a higher sequence number) or the activity has been idle for
+// kActivityRetention. The guard holds for clients that give up on a call sooner than that (our
+// dg_comm_timeout is 30 s): C706's conversation callback, which asks a client the sequence number
+// of an activity the server has forgotten, is not implemented.
+//
+// Only the peer an activity's call came from is heard for it: facks, pings, acks and cl_cancel
+// PDUs from elsewhere are dropped. Fragments held for reassembly count against a byte budget for
+// the whole endpoint; a call that would exceed it is rejected with nca_s_server_too_busy.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +31,7 @@
 namespace rpcfit::rpc {
 
 class DgCall;
+class DgThread;
 
 class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
  public:
@@ -31,8 +41,14 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   DgEndpoint(const DgEndpoint&) = delete;
   DgEndpoint& operator=(const DgEndpoint&) = delete;
 
-  void run();      // the receive thread, until the server stops
-  void abandon();  // from stop(): calls still running send untapped
+  // Starts the endpoint's first thread; false when the server refuses one (stopping, or at its
+  // max_connections).
+  bool start();
+  // An endpoint thread's body (DgThread): follows until it may lead, receives as leader until a
+  // datagram starts a call, runs that call, and follows again; until the server stops.
+  void serve(DgThread& self);
+  void wake_followers();  // from stop()
+  void abandon();         // from stop(): calls still running send untapped
   std::string endpoint() const { return socket_->endpoint(); }
   transport::Protseq protseq() const { return protseq_; }
   Server::Core& core() const { return *core_; }
@@ -57,15 +73,30 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
     Duration last_seen{};
   };
 
+  // Receives and answers datagrams until one starts a call (returned, with receiving handed to
+  // a follower) or the server stops (nullptr).
+  std::shared_ptr<DgCall> lead();
+  // Makes sure a thread will take over receiving; false when none can be started.
+  bool ensure_follower();
+  bool spawn_thread();
+  // A thread back from a call leaves when enough others wait.
+  bool retire();
+
   void handle(const Bytes& bytes, const DatagramPeer& from);  // mu_ held
   void on_request(Activity& activity, const wire::ClPdu& pdu, const DatagramPeer& from);
   void on_cancel(Activity* activity, const wire::ClPdu& pdu, const DatagramPeer& from);
   void dispatch(Activity& activity, const wire::ClPdu& whole, const DatagramPeer& from);
-  // The client lacks (part of) the reply of a call that has ended: sends it again.
+  // The client lacks (part of) the reply of a call that has ended: sends some of it again.
   void resend_reply(Activity& activity, const DatagramPeer& to);
+  // Adds a request fragment to the activity's call, within the endpoint's byte budget.
+  Result<std::optional<wire::ClPdu>, wire::Error> reassemble(Activity& activity,
+                                                             const wire::ClPdu& pdu);
+  void forget_fragments(Activity& activity);  // before a reassembler is dropped or replaced
   // Ends the call without running it: reject (kept for retransmission like any reply).
   void refuse(Activity& activity, std::uint32_t status, const DatagramPeer& from);
-  Activity* find_or_create(const wire::ClPdu& pdu);
+  Activity* find_or_create(const wire::ClPdu& pdu, const DatagramPeer& from);
+  // The activity of `pdu` if it has one and `from` is its client's address.
+  Activity* find_own(const wire::ClPdu& pdu, const DatagramPeer& from);
   void sweep(Duration now, bool force = false);  // drops idle activities
   void send(wire::ClPdu pdu, const DatagramPeer& to);
   void send_all(const std::vector<wire::ClPdu>& pdus, const DatagramPeer& to);
@@ -75,11 +106,22 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   const transport::Protseq protseq_;
   const std::uint32_t boot_;  // server boot time in every reply
 
+  const std::size_t budget_;  // bytes of request fragments held at once, all activities
+
   std::mutex mu_;  // the activity table; replies are sent under it, in order
   std::map<std::string, Activity> activities_;
   Duration last_sweep_{};
-  // Events found under mu_, reported once it is released (an observer may be slow).
+  std::size_t held_ = 0;  // bytes held by the activities' reassemblers
+  // Found under mu_, acted on once it is released: events (an observer may be slow) and the call
+  // the datagram just handled started.
   std::vector<ServerEvent> found_;
+  std::shared_ptr<DgCall> started_;
+
+  // Lock order: mu_, then pool_mu_; nothing is taken under pool_mu_.
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  bool leading_ = false;  // a thread receives; guarded by pool_mu_
+  std::size_t idle_ = 0;  // followers waiting to lead; guarded by pool_mu_
 };
 
 }  // namespace rpcfit::rpc

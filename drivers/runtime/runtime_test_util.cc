@@ -190,18 +190,19 @@ void remove_run_dir(const std::string& dir) {
 }
 
 Pair::Pair(transport::Protseq protseq, double scale, RuntimeOptions client_extra,
-           RuntimeOptions server_extra, BindingOptions binding_options)
+           RuntimeOptions server_extra, BindingOptions binding_options,
+           ServerOptions server_options)
     : clock(scale), capture(clock), run_dir(make_run_dir()) {
   RuntimeOptions client_options = client_extra;
   client_options.clock = &clock;
   client_options.capture = &capture;
   client_options.run_dir = run_dir;
   client = std::make_unique<Runtime>(client_options);
-  RuntimeOptions server_options = std::move(server_extra);
-  server_options.clock = &clock;
-  server_options.run_dir = run_dir;
-  server_runtime = std::make_unique<Runtime>(server_options);
-  ServerOptions options;
+  RuntimeOptions server_runtime_options = std::move(server_extra);
+  server_runtime_options.clock = &clock;
+  server_runtime_options.run_dir = run_dir;
+  server_runtime = std::make_unique<Runtime>(server_runtime_options);
+  ServerOptions options = std::move(server_options);
   options.observer = events.observer();
   server = std::make_unique<Server>(*server_runtime, options);
   auto reg = test_interface();

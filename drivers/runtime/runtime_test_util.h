@@ -123,7 +123,8 @@ inline constexpr std::uint16_t kGated = 10;
 class Pair {
  public:
   explicit Pair(transport::Protseq protseq, double scale = 0.1, RuntimeOptions client_extra = {},
-                RuntimeOptions server_extra = {}, BindingOptions binding_options = {});
+                RuntimeOptions server_extra = {}, BindingOptions binding_options = {},
+                ServerOptions server_options = {});
   ~Pair();
 
   RealClock clock;

@@ -3,10 +3,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <stdexcept>
 
@@ -170,6 +173,75 @@ std::size_t fd_count() {
     ++n;
   }
   return n;
+}
+
+RawUdp::RawUdp() : fd_(::socket(AF_INET, SOCK_DGRAM, 0)), peer_address_(htonl(INADDR_LOOPBACK)) {
+  if (fd_ < 0) throw std::runtime_error("socket: udp");
+  sockaddr_in me{};
+  me.sin_family = AF_INET;
+  me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&me), sizeof me) != 0) {
+    ::close(fd_);
+    throw std::runtime_error("bind: udp");
+  }
+  int big = 4 << 20;
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+}
+
+RawUdp::~RawUdp() {
+  ::close(fd_);
+}
+
+std::uint16_t RawUdp::port() const {
+  sockaddr_in me{};
+  socklen_t len = sizeof me;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&me), &len);
+  return ntohs(me.sin_port);
+}
+
+void RawUdp::send_to_port(std::uint16_t port) {
+  peer_address_ = htonl(INADDR_LOOPBACK);
+  peer_port_ = htons(port);
+}
+
+std::size_t RawUdp::send(ByteView bytes) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = peer_address_;
+  to.sin_port = peer_port_;
+  auto n = ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+                    sizeof to);
+  return n < 0 ? 0 : static_cast<std::size_t>(n);
+}
+
+std::size_t RawUdp::send(const wire::ClPdu& pdu) {
+  return send(wire::encode(pdu));
+}
+
+std::optional<Bytes> RawUdp::receive(int ms) {
+  pollfd ready{fd_, POLLIN, 0};
+  if (::poll(&ready, 1, ms) <= 0) return std::nullopt;
+  Bytes datagram(65536);
+  sockaddr_in from{};
+  socklen_t len = sizeof from;
+  auto n = ::recvfrom(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&from),
+                      &len);
+  if (n < 0) return std::nullopt;
+  datagram.resize(static_cast<std::size_t>(n));
+  peer_address_ = from.sin_addr.s_addr;
+  peer_port_ = from.sin_port;
+  return datagram;
+}
+
+std::optional<wire::ClPdu> RawUdp::receive_pdu(int ms) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    auto datagram = receive(static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+    if (!datagram) return std::nullopt;
+    if (auto pdu = wire::decode_cl(*datagram)) return *pdu;
+  }
 }
 
 }  // namespace rpcfit::rpc::testing

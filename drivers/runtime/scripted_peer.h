@@ -52,6 +52,29 @@ class ScriptedServer {
   std::vector<std::thread> connections_;
 };
 
+// A bare loopback UDP socket: a test plays a datagram client or server by hand. Receives wait
+// at most the real milliseconds given, so a test that goes wrong fails instead of hanging.
+class RawUdp {
+ public:
+  RawUdp();
+  ~RawUdp();
+  RawUdp(const RawUdp&) = delete;
+  RawUdp& operator=(const RawUdp&) = delete;
+  std::uint16_t port() const;
+  void send_to_port(std::uint16_t port);  // the peer until a datagram arrives from another
+  // Bytes sent; the peer is the port given or the sender of the last datagram received.
+  std::size_t send(ByteView bytes);
+  std::size_t send(const wire::ClPdu& pdu);
+  std::optional<Bytes> receive(int ms);
+  // The next datagram that decodes as a CL PDU (others are skipped).
+  std::optional<wire::ClPdu> receive_pdu(int ms);
+
+ private:
+  int fd_;
+  std::uint32_t peer_address_;   // network order
+  std::uint16_t peer_port_ = 0;  // network order
+};
+
 // Replies a peer script uses.
 wire::CoPdu bind_ack_for(const wire::CoPdu& bind);
 wire::CoPdu response_for(const wire::CoPdu& request, Bytes stub);

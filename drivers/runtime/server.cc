@@ -176,13 +176,12 @@ Result<std::string, std::string> Server::listen_datagram(transport::Protseq prot
   auto socket = transport::bind_datagram(protseq, host, endpoint, context);
   if (!socket) return unexpected(socket.error());
   if (options.datagram_decorator) *socket = options.datagram_decorator(std::move(*socket));
-  auto listening = std::make_unique<Core::DatagramListening>();
-  listening->endpoint = std::make_shared<DgEndpoint>(core_, std::move(*socket), protseq);
-  auto name = listening->endpoint->endpoint();
+  auto dg = std::make_shared<DgEndpoint>(core_, std::move(*socket), protseq);
+  auto name = dg->endpoint();
+  // Refused when stop() runs meanwhile, or no thread may start (max_connections).
+  if (!dg->start()) return unexpected(std::string("server is stopped or at its thread limit"));
   std::lock_guard lock(core_->mu);
-  if (core_->stopping) return unexpected(std::string("server is stopped"));
-  listening->thread = std::thread([endpoint = listening->endpoint] { endpoint->run(); });
-  core_->datagram_listeners.push_back(std::move(listening));
+  core_->datagram_endpoints.push_back(std::move(dg));
   return name;
 }
 
@@ -191,20 +190,18 @@ std::size_t Server::stop(Duration bound) {
   if (core.stopping.exchange(true)) return 0;
   core.stop_waker.wake();
   std::vector<std::unique_ptr<Core::Listening>> listeners;
-  std::vector<std::unique_ptr<Core::DatagramListening>> datagram_listeners;
+  std::vector<std::shared_ptr<DgEndpoint>> datagram_endpoints;
   {
     std::lock_guard lock(core.mu);
     listeners.swap(core.listeners);
-    datagram_listeners.swap(core.datagram_listeners);
+    datagram_endpoints.swap(core.datagram_endpoints);
     core.cv.notify_all();
   }
   for (auto& listening : listeners) {
     if (listening->thread.joinable()) listening->thread.join();
     listening->listener->close();
   }
-  // A datagram endpoint's socket closes when its last call has ended.
-  for (auto& listening : datagram_listeners)
-    listening->thread.join();
+  // A datagram endpoint's threads are workers; its socket closes when the last of them ends.
   std::unique_lock lock(core.mu);
   for (auto& running : core.workers)
     running.worker->interrupt();

@@ -61,8 +61,12 @@ struct ServerOptions {
   // Reassembled request size, and calls in reassembly per connection: one, since the server never
   // offers PFC_CONC_MPX.
   wire::CallLimits limits{4u << 20, 1};
-  // Connections served at once; more are closed as they are accepted.
+  // Threads serving at once: connections (more are closed as they are accepted) and datagram
+  // endpoint threads (a call that would need one more is rejected with nca_s_server_too_busy).
   std::size_t max_connections = 256;
+  // Bytes of request fragments a datagram endpoint holds for reassembly, all clients together
+  // (each fragment costs its body and header); a call beyond is rejected as too busy.
+  std::size_t datagram_buffer = std::size_t{64} << 20;
   // Called on the connection threads; must be thread-safe.
   std::function<void(const ServerEvent&)> observer;
 };

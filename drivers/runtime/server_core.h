@@ -69,18 +69,15 @@ struct Server::Core : std::enable_shared_from_this<Server::Core> {
     std::thread thread;
   };
   std::vector<std::unique_ptr<Listening>> listeners;
-  struct DatagramListening {
-    std::shared_ptr<DgEndpoint> endpoint;
-    std::thread thread;
-  };
-  std::vector<std::unique_ptr<DatagramListening>> datagram_listeners;
+  // Datagram endpoints live as long as their threads (workers) and this list.
+  std::vector<std::shared_ptr<DgEndpoint>> datagram_endpoints;
   struct Running {
     std::shared_ptr<ServerWorker> worker;
     std::thread thread;
     std::shared_ptr<bool> done = std::make_shared<bool>(false);  // guarded by mu
   };
   bool abandoned = false;      // stop() gave up on routines: no more events; guarded by mu
-  std::list<Running> workers;  // connection threads and datagram calls
+  std::list<Running> workers;  // connection threads and datagram endpoint threads
   std::uint32_t next_group_id = 0x1000;
 
   Clock& clock() const { return *clock_; }

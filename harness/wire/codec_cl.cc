@@ -42,6 +42,8 @@ std::optional<Error> decode_into(ClCancelAck& c, ByteReader& r) {
 }
 
 std::optional<Error> decode_into(ClFack& f, ByteReader& r) {
+  f.has_body = r.remaining() > 0;
+  if (!f.has_body) return std::nullopt;
   std::uint16_t n = 0;
   if (r.remaining() < 16) return body_short(r, "fack_body", 16);
   r.u8(f.vers);
@@ -90,6 +92,7 @@ void encode_cl_body(const ClBody& body, ByteWriter& w) {
       w.bytes(c.extra);
     }
     void operator()(const ClFack& f) const {
+      if (!f.has_body) return;
       w.u8(f.vers);
       w.u8(f.pad);
       w.u16(f.window_size);

@@ -285,6 +285,45 @@ TEST(Cl, CancelWithoutBodyAndWideCancelAckAreAccepted) {
   EXPECT_EQ(std::get<ClCancelAck>(wide->body).cancel_id, 7u);
 }
 
+TEST(Cl, FackWithAndWithoutBodyRoundTrips) {
+  for (ByteOrder order : {ByteOrder::little, ByteOrder::big}) {
+    const ClPdu with = testing::sample_cl_pdus(order)[9];
+    ASSERT_EQ(with.type, PType::fack);
+    const Bytes full = encode(with);
+    EXPECT_EQ(full.size(), kClHeaderSize + 16 + 4);  // one selack word
+    auto back = decode_cl(full);
+    ASSERT_TRUE(back.ok()) << back.error().to_string();
+    EXPECT_TRUE(std::get<ClFack>(back->body).has_body);
+    EXPECT_EQ(back->body, with.body);
+    EXPECT_EQ(encode(*back), full);
+
+    // C706 lets older senders send a fack with no body at all.
+    ClPdu without = with;
+    without.body = ClFack{};
+    std::get<ClFack>(without.body).has_body = false;
+    const Bytes bare = encode(without);
+    EXPECT_EQ(bare.size(), kClHeaderSize);
+    auto none = decode_cl(bare);
+    ASSERT_TRUE(none.ok()) << none.error().to_string();
+    EXPECT_EQ(none->body, without.body);
+    EXPECT_EQ(encode(*none), bare);
+    EXPECT_NE(to_text(*none).find(" no_body"), std::string::npos) << to_text(*none);
+    EXPECT_NE(none->body, with.body) << "has_body takes part in equality";
+  }
+}
+
+TEST(MalformedCl, FackBodyOfOneToFifteenBytesIsShort) {
+  const Bytes full = encode(testing::sample_cl_pdus(ByteOrder::little)[9]);
+  for (std::uint16_t n = 1; n < 16; ++n) {
+    Bytes cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(kClHeaderSize + n));
+    cut[74] = static_cast<std::uint8_t>(n);
+    auto short_fack = decode_cl(cut);
+    ASSERT_FALSE(short_fack.ok()) << n;
+    EXPECT_EQ(short_fack.error().code, ErrorCode::body_truncated) << n;
+    EXPECT_EQ(short_fack.error().field, "fack_body") << n;
+  }
+}
+
 TEST(Decode, DispatchesOnVersion) {
   auto co = decode(hex("05 00 12 06 10 00 00 00 10 00 00 00 01 00 00 00"));
   ASSERT_TRUE(co.ok());

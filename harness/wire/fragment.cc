@@ -155,6 +155,11 @@ Result<std::optional<CoPdu>, Error> CoCallReassembler::add(const CoPdu& fragment
   return Out(std::optional<CoPdu>(std::move(done)));
 }
 
+void ClCallReassembler::erase(std::map<Key, Partial>::iterator it) {
+  held_ -= it->second.size;
+  calls_.erase(it);
+}
+
 Result<std::optional<ClPdu>, Error> ClCallReassembler::add(const ClPdu& fragment) {
   using Out = Result<std::optional<ClPdu>, Error>;
   const auto* raw = std::get_if<ClRaw>(&fragment.body);
@@ -166,50 +171,61 @@ Result<std::optional<ClPdu>, Error> ClCallReassembler::add(const ClPdu& fragment
     return Out(std::optional<ClPdu>());
   }
   auto it = calls_.find(key);
+  // Beyond the reception window (the first missing fragment and the max_fragments_ahead - 1
+  // after it): dropped unstored, the sender resends it in time.
+  const std::size_t contiguous = it == calls_.end() ? 0 : it->second.contiguous;
+  if (fragment.fragnum >= contiguous + std::max<std::size_t>(limits_.max_fragments_ahead, 1)) {
+    return Out(std::optional<ClPdu>());
+  }
   if (it == calls_.end()) {
     if (calls_.size() >= limits_.max_calls_in_progress) {
       return Out(
           unexpected(frag_error(ErrorCode::limit_exceeded, "seqnum",
                                 std::to_string(calls_.size()) + " calls already in progress")));
     }
-    it = calls_.emplace(key, Partial{fragment, {}, {}, 0}).first;
+    it = calls_.emplace(key, Partial{fragment, {}, {}, 0, 0}).first;
   }
   Partial& p = it->second;
-  if (p.fragments.count(fragment.fragnum)) return Out(std::optional<ClPdu>());  // duplicate
+  if (fragment.fragnum < p.contiguous || p.fragments.count(fragment.fragnum)) {
+    return Out(std::optional<ClPdu>());  // duplicate
+  }
   const bool is_last = fragment.flags1 & clf1::kLastFrag;
   if ((p.last && fragment.fragnum > *p.last) ||
       (is_last && !p.fragments.empty() && p.fragments.rbegin()->first > fragment.fragnum)) {
-    calls_.erase(it);
+    erase(it);
     return Out(unexpected(frag_error(ErrorCode::sequence, "fragnum",
                                      "seqnum " + std::to_string(fragment.seqnum) + ": fragment " +
                                          std::to_string(fragment.fragnum) +
                                          " lies beyond the last fragment")));
   }
-  if (p.size + raw->body.size() > limits_.max_call_size) {
-    calls_.erase(it);
-    return Out(unexpected(frag_error(ErrorCode::limit_exceeded, "body",
-                                     "seqnum " + std::to_string(fragment.seqnum) +
-                                         ": reassembled size exceeds " +
-                                         std::to_string(limits_.max_call_size) + " bytes")));
+  const std::size_t cost = raw->body.size() + kClHeaderSize;
+  if (p.size + cost > limits_.max_call_size) {
+    erase(it);
+    return Out(unexpected(
+        frag_error(ErrorCode::limit_exceeded, "body",
+                   "seqnum " + std::to_string(fragment.seqnum) + ": reassembled size exceeds " +
+                       std::to_string(limits_.max_call_size) + " bytes, counting " +
+                       std::to_string(kClHeaderSize) + " per fragment")));
   }
   if (fragment.fragnum == 0) p.first = fragment;
   if (is_last) p.last = fragment.fragnum;
-  p.size += raw->body.size();
-  p.fragments.emplace(fragment.fragnum, raw->body);
-  if (!p.last || p.fragments.size() != std::size_t{*p.last} + 1 ||
-      p.fragments.rbegin()->first != *p.last) {
-    return Out(std::optional<ClPdu>());
-  }
+  p.size += cost;
+  held_ += cost;
+  auto stored = p.fragments.emplace(fragment.fragnum, raw->body).first;
+  // Each fragment is passed over once here: acknowledgement() needs no walk from 0.
+  for (; stored != p.fragments.end() && stored->first == p.contiguous; ++stored)
+    ++p.contiguous;
+  if (!p.last || p.contiguous != std::size_t{*p.last} + 1) return Out(std::optional<ClPdu>());
   ClPdu done = std::move(p.first);
   Bytes body;
-  body.reserve(p.size);
+  body.reserve(p.size - p.fragments.size() * kClHeaderSize);
   for (const auto& [num, bytes] : p.fragments)
     body.insert(body.end(), bytes.begin(), bytes.end());
   done.body = ClRaw{std::move(body)};
   done.fragnum = 0;
   done.flags1 = static_cast<std::uint8_t>(done.flags1 & ~(clf1::kFrag | clf1::kLastFrag));
   const std::uint16_t last = *p.last;
-  calls_.erase(it);  // `p` goes with it
+  erase(it);  // `p` goes with it
   completed_.emplace_back(key, last);
   if (completed_.size() > kRememberCompleted) completed_.pop_front();
   return Out(std::optional<ClPdu>(std::move(done)));
@@ -226,13 +242,14 @@ ClAcknowledgement ClCallReassembler::acknowledgement(const ClPdu& fragment) cons
   }
   auto it = calls_.find(key);
   if (it == calls_.end()) return ack;
-  const auto& have = it->second.fragments;
-  std::uint16_t next = 0;
-  while (have.count(next) != 0 && next != 0xFFFF)
-    ++next;
-  ack.through = static_cast<std::uint16_t>(next - 1);  // 0xFFFF when fragment 0 is missing
-  for (auto f = have.upper_bound(next); f != have.end(); ++f) {
-    const auto offset = static_cast<std::size_t>(f->first - next);
+  const Partial& p = it->second;
+  // 0xFFFF when fragment 0 is missing.
+  ack.through = static_cast<std::uint16_t>(p.contiguous == 0 ? 0xFFFF : p.contiguous - 1);
+  if (p.contiguous > 0xFFFF) return ack;  // all 65536 fragments, none beyond
+  // Only the fragments beyond the first missing one, within max_fragments_ahead of it.
+  const auto first_missing = static_cast<std::uint16_t>(p.contiguous);
+  for (auto f = p.fragments.upper_bound(first_missing); f != p.fragments.end(); ++f) {
+    const auto offset = static_cast<std::size_t>(f->first - first_missing);
     if (ack.selack.size() <= offset / 32) ack.selack.resize(offset / 32 + 1, 0);
     ack.selack[offset / 32] |= 1u << (offset % 32);
   }

@@ -2,10 +2,12 @@
 // size (CL), and reassembly of fragments into whole calls within stated limits.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -26,8 +28,14 @@ Result<std::vector<CoPdu>, Error> fragment_co(const CoPdu& whole, std::uint16_t 
 Result<std::vector<ClPdu>, Error> fragment_cl(const ClPdu& whole, std::size_t max_body);
 
 struct CallLimits {
-  std::size_t max_call_size = 16u << 20;  // reassembled stub bytes per call
+  // Reassembled stub bytes per call. A CL fragment also counts its kClHeaderSize header, so that
+  // empty fragments are not free.
+  std::size_t max_call_size = 16u << 20;
   std::size_t max_calls_in_progress = 64;
+  // CL reception window: the first missing fragment of a call and the max_fragments_ahead - 1
+  // after it. A fragment beyond is dropped unstored (a sender within its window never sends it;
+  // it resends), which bounds a fack's selack to max_fragments_ahead / 32 words (rounded up).
+  std::size_t max_fragments_ahead = 256;
 };
 
 // Reassembles CO request or response fragments of one direction of one connection, by call_id.
@@ -56,12 +64,19 @@ struct ClAcknowledgement {
 };
 
 // Reassembles CL fragments by activity, sequence number and type, in any order, ignoring
-// duplicate fragments, also those that arrive after their call was delivered.
+// duplicate fragments, also those that arrive after their call was delivered, and dropping
+// fragments beyond the reception window (CallLimits::max_fragments_ahead).
 class ClCallReassembler {
  public:
   explicit ClCallReassembler(CallLimits limits = {}) : limits_(limits) {}
+  // The whole call when `fragment` completes one; nullopt while fragments are outstanding, and
+  // for duplicates and fragments beyond the window, which are not stored. An error drops the
+  // partial call.
   Result<std::optional<ClPdu>, Error> add(const ClPdu& fragment);
   std::size_t in_progress() const { return calls_.size(); }
+  // Bytes held by all partial calls as counted against max_call_size: each stored fragment's
+  // body plus kClHeaderSize.
+  std::size_t held() const { return held_; }
   // The fragments of `fragment`'s call that have arrived, for a fack; a call already delivered
   // has all of them.
   ClAcknowledgement acknowledgement(const ClPdu& fragment) const;
@@ -71,12 +86,16 @@ class ClCallReassembler {
     ClPdu first;
     std::map<std::uint16_t, Bytes> fragments;
     std::optional<std::uint16_t> last;
-    std::size_t size = 0;
+    std::size_t size = 0;        // counted: bodies plus kClHeaderSize per fragment
+    std::size_t contiguous = 0;  // fragments 0..contiguous-1 have all arrived
   };
   using Key = std::tuple<std::string, std::uint32_t, std::uint8_t>;
   static constexpr std::size_t kRememberCompleted = 64;
+  void erase(std::map<Key, Partial>::iterator it);
+
   CallLimits limits_;
   std::map<Key, Partial> calls_;
+  std::size_t held_ = 0;
   // The last calls delivered, with their last fragment number, to recognise late duplicates.
   std::deque<std::pair<Key, std::uint16_t>> completed_;
 };

@@ -219,5 +219,118 @@ TEST(ClCallReassembler, AcknowledgementNamesTheFragmentsThatArrived) {
   EXPECT_TRUE(done.selack.empty());
 }
 
+// Fragment `fragnum` of the sample request call, FRAG set, with `body_size` bytes.
+ClPdu cl_fragment(std::uint16_t fragnum, std::size_t body_size = 0, bool last = false) {
+  ClPdu f = testing::sample_cl_pdus(ByteOrder::little)[0];
+  f.fragnum = fragnum;
+  f.flags1 = static_cast<std::uint8_t>(clf1::kFrag | (last ? clf1::kLastFrag : 0));
+  f.body = ClRaw{Bytes(body_size, 0x5A)};
+  return f;
+}
+
+TEST(ClCallReassembler, AcknowledgementFollowsInOrderFragmentsWithoutRescanning) {
+  // 20000 empty fragments, a fack after each: `through` is kept up incrementally, so the whole
+  // call costs linear time; every acknowledgement names exactly the fragments so far.
+  ClCallReassembler r;
+  const ClPdu proto = cl_fragment(0);
+  constexpr std::uint16_t kCount = 20000;
+  for (std::uint16_t i = 0; i < kCount; ++i) {
+    ClPdu f = proto;
+    f.fragnum = i;
+    auto out = r.add(f);
+    ASSERT_TRUE(out.ok()) << i << ": " << out.error().to_string();
+    ASSERT_FALSE(out->has_value());
+    const ClAcknowledgement ack = r.acknowledgement(f);
+    ASSERT_EQ(ack.through, i);
+    ASSERT_TRUE(ack.selack.empty()) << i;
+  }
+  EXPECT_EQ(r.in_progress(), 1u);
+  EXPECT_EQ(r.held(), std::size_t{kCount} * kClHeaderSize);
+  auto done = r.add(cl_fragment(kCount, 3, true));
+  ASSERT_TRUE(done.ok() && done->has_value());
+  EXPECT_EQ(std::get<ClRaw>((*done)->body).body.size(), 3u);
+  EXPECT_EQ(r.held(), 0u);
+}
+
+TEST(ClCallReassembler, FragmentsBeyondTheReceptionWindowAreDroppedUnstored) {
+  ClCallReassembler r;  // max_fragments_ahead 256
+  auto far = r.add(cl_fragment(65534, 10));
+  ASSERT_TRUE(far.ok()) << "dropped, not an error";
+  EXPECT_FALSE(far->has_value());
+  EXPECT_EQ(r.in_progress(), 0u) << "not even a partial call is kept";
+  EXPECT_EQ(r.held(), 0u);
+  const ClAcknowledgement none = r.acknowledgement(cl_fragment(65534));
+  EXPECT_EQ(none.through, 0xFFFF);
+  EXPECT_TRUE(none.selack.empty());
+
+  // The window is the first missing fragment (0) and the 255 after it.
+  ASSERT_TRUE(r.add(cl_fragment(256)).ok());
+  EXPECT_EQ(r.in_progress(), 0u);
+  ASSERT_TRUE(r.add(cl_fragment(255)).ok());
+  EXPECT_EQ(r.in_progress(), 1u);
+  ClAcknowledgement ack = r.acknowledgement(cl_fragment(255));
+  EXPECT_EQ(ack.through, 0xFFFF);
+  ASSERT_EQ(ack.selack.size(), 256u / 32);
+  EXPECT_EQ(ack.selack.back(), 1u << 31);
+  ASSERT_TRUE(r.add(cl_fragment(256)).ok());
+  EXPECT_EQ(r.held(), kClHeaderSize) << "256 is still beyond";
+
+  // The window moves with the first missing fragment.
+  for (std::uint16_t i = 0; i < 10; ++i)
+    ASSERT_TRUE(r.add(cl_fragment(i)).ok());
+  ASSERT_TRUE(r.add(cl_fragment(265)).ok());
+  ASSERT_TRUE(r.add(cl_fragment(266)).ok());
+  ack = r.acknowledgement(cl_fragment(0));
+  EXPECT_EQ(ack.through, 9);
+  EXPECT_EQ(ack.selack.size(), 256u / 32);  // fragments 255 and 265; 266 was dropped
+  EXPECT_EQ(r.held(), 12 * kClHeaderSize);
+}
+
+TEST(ClCallReassembler, EachFragmentCountsItsHeaderAgainstTheCallSize) {
+  ClCallReassembler r(CallLimits{3 * kClHeaderSize + 10, 4});
+  for (std::uint16_t i = 0; i < 3; ++i)
+    ASSERT_TRUE(r.add(cl_fragment(i)).ok()) << i;
+  EXPECT_EQ(r.held(), 3 * kClHeaderSize);
+  auto small = r.add(cl_fragment(3, 10));  // 10 bytes fit, but not its header
+  ASSERT_FALSE(small.ok());
+  EXPECT_EQ(small.error().code, ErrorCode::limit_exceeded);
+  EXPECT_EQ(r.in_progress(), 0u);
+  EXPECT_EQ(r.held(), 0u);
+  // A call of 3 fragments with 10 body bytes in all fits exactly.
+  ASSERT_TRUE(r.add(cl_fragment(0, 4)).ok());
+  ASSERT_TRUE(r.add(cl_fragment(1, 6)).ok());
+  auto whole = r.add(cl_fragment(2, 0, true));
+  ASSERT_TRUE(whole.ok() && whole->has_value());
+  EXPECT_EQ(std::get<ClRaw>((*whole)->body).body.size(), 10u);
+}
+
+TEST(ClCallReassembler, HeldCountsEveryPartialCallUntilItEnds) {
+  ClCallReassembler r;
+  ClPdu other = cl_fragment(0, 100);
+  other.seqnum += 1;
+  ASSERT_TRUE(r.add(cl_fragment(1, 20)).ok());
+  ASSERT_TRUE(r.add(other).ok());
+  EXPECT_EQ(r.held(), 120 + 2 * kClHeaderSize);
+  ASSERT_TRUE(r.add(cl_fragment(1, 20)).ok());  // a duplicate costs nothing more
+  EXPECT_EQ(r.held(), 120 + 2 * kClHeaderSize);
+  auto whole = r.add(cl_fragment(0, 5, false));
+  ASSERT_TRUE(whole.ok());
+  EXPECT_FALSE(whole->has_value());
+  auto done = r.add(cl_fragment(2, 0, true));
+  ASSERT_TRUE(done.ok() && done->has_value());
+  EXPECT_EQ(r.held(), 100 + kClHeaderSize) << "the delivered call no longer counts";
+  ClPdu last = other;
+  last.fragnum = 2;
+  last.flags1 |= clf1::kLastFrag;
+  last.body = ClRaw{};
+  ASSERT_TRUE(r.add(last).ok());
+  EXPECT_EQ(r.held(), 100 + 2 * kClHeaderSize);
+  ClPdu after_last = last;
+  after_last.fragnum = 3;
+  EXPECT_EQ(r.add(after_last).error().code, ErrorCode::sequence);
+  EXPECT_EQ(r.in_progress(), 0u);
+  EXPECT_EQ(r.held(), 0u) << "a call dropped for an error no longer counts";
+}
+
 }  // namespace
 }  // namespace rpcfit::wire

@@ -251,6 +251,8 @@ struct ClCancelAck {
   bool operator==(const ClCancelAck&) const = default;
 };
 
+// fack: C706 allows older senders a fack without a body; has_body is then false and the rest
+// is zero. Last so that aggregate initialisers of the body fields keep their meaning.
 struct ClFack {
   std::uint8_t vers = 0;
   std::uint8_t pad = 0;
@@ -260,6 +262,7 @@ struct ClFack {
   std::uint16_t serial_num = 0;
   std::vector<std::uint32_t> selack;
   Bytes extra;
+  bool has_body = true;
   bool operator==(const ClFack&) const = default;
 };
 

@@ -109,6 +109,7 @@ struct ClBodyText {
            " accepting=" + std::to_string(c.server_is_accepting);
   }
   std::string operator()(const ClFack& f) const {
+    if (!f.has_body) return " no_body";
     return " window=" + std::to_string(f.window_size) + " serial=" + std::to_string(f.serial_num) +
            " selack=" + std::to_string(f.selack.size());
   }
