@@ -66,7 +66,7 @@ Binding::~Binding() {
   for (auto& connection : idle_)
     connection->io->close();
   for (auto& activity : idle_activities_)
-    activity->socket->close();
+    activity->close();
 }
 
 std::size_t Binding::idle_connections() const {
@@ -234,7 +234,7 @@ void Binding::release_activity(std::unique_ptr<DgActivity> activity) {
   if (idle_activities_.size() < options_.max_idle) {
     idle_activities_.push_back(std::move(activity));
   } else {
-    activity->socket->close();
+    activity->close();
   }
 }
 

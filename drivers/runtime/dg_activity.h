@@ -18,6 +18,15 @@ struct DgActivity {
   wire::Uuid id;
   std::uint32_t seqnum = 0;       // of the next call
   std::uint32_t server_boot = 0;  // learned from the server's first reply
+  // The ack of the last call's one-datagram reply, not sent yet: the next call's request
+  // acknowledges it (C706: a higher sequence number on the activity), or close() sends it.
+  Bytes owed_ack;
+
+  void close() {
+    if (!owed_ack.empty()) socket->send_to(owed_ack, server);
+    owed_ack.clear();
+    socket->close();
+  }
 };
 
 }  // namespace rpcfit::rpc

@@ -2,11 +2,13 @@
 // runtime_bench, printing medians, p90s, ratios and PASS/FAIL against two targets:
 //  1. Null-call latency (opnum 0, empty input, Binding::call on a reused activity) within 1.5x of
 //     a raw UDP ping-pong carrying the same request and response datagrams (captured from the
-//     runtime) between a blocking client socket and a server thread in recvfrom/sendto. The
-//     runtime's call also sends an ack after the response (one-way, not waited for), and its
-//     server runs each call's routine on a new worker thread. As in runtime_bench, raw and runtime
-//     round trips alternate in blocks, each on new sockets (a new raw server thread, a new
-//     activity) that draw the CPU placement again, and are compared by placement.
+//     runtime) between a blocking client socket and a server thread in recvfrom/sendto. Each
+//     runtime call's request also acknowledges the previous call's one-datagram response (C706;
+//     no ack datagram until the activity closes), and the server runs the routine on the thread
+//     that received the request, another thread watching in case it runs long. As in
+//     runtime_bench, raw and runtime round trips alternate in blocks, each on new sockets (a new
+//     raw server thread, a new activity) that draw the CPU placement again, and are compared by
+//     placement.
 //  2. Recovery of a lost cl_cancel. A client thread calls opnum 1 (wait up to 60 s for a cancel);
 //     once the routine runs, RpcCancelThreadEx(handle, 30), timed in real time until the server's
 //     observer sees cancel_arrived. A datagram decorator on one client runtime drops the first
@@ -327,8 +329,8 @@ int run(const Options& o) {
   };
   const auto [raw_rtt, rpc_rtt] = interleaved(o.iterations, kWarmup, raw_open, rpc_open);
   std::printf(
-      "\nncadg_ip_udp: request %zu B, response %zu B; each null call also sends a %zu B "
-      "ack after the response (one-way, not waited for), the raw ping-pong does not\n",
+      "\nncadg_ip_udp: request %zu B, response %zu B; each request acknowledges the previous "
+      "response (the %zu B ack goes when the activity closes)\n",
       pdus.request.size(), pdus.response.size(), pdus.ack.size());
   std::printf("%-30s %9s %9s %6s %8s %9s %8s %s\n", "round trip", "median", "p90", "share", "ratio",
               "p90 ratio", "target", "result");

@@ -4,7 +4,8 @@
 
 namespace rpcfit::rpc {
 
-void DgCall::run() {
+void DgCall::run(std::uint64_t turn) {
+  turn_ = turn;
   int early = 0;
   {
     std::lock_guard lock(mu_);
@@ -20,7 +21,7 @@ void DgCall::run() {
   const auto& input = std::get<wire::ClRaw>(request_.body).body;
   // Early cancels were reported as they arrived.
   auto outcome = run_manager_routine(core(), routine_, call, input, false);
-  read_during_call(call, std::nullopt);
+  collect(call, std::nullopt);
   auto state = call.snapshot();
   call.end();
   endpoint_->complete(*this, std::move(outcome), state);
@@ -43,6 +44,12 @@ void DgCall::interrupt() {
 }
 
 void DgCall::read_during_call(ServerCall& call, const std::optional<Deadline>& wait) {
+  // A routine that looks at its cancels needs a thread receiving them now.
+  if (!handed_over_.exchange(true)) endpoint_->hand_over(turn_);
+  collect(call, wait);
+}
+
+void DgCall::collect(ServerCall& call, const std::optional<Deadline>& wait) {
   int fresh = 0;
   {
     std::unique_lock lock(mu_);

@@ -1,9 +1,12 @@
 // A datagram server's executing call and the threads of its endpoint. Threads take turns
-// (leader/followers): one receives at a time; when a datagram completes a call, that thread hands
-// receiving to an idle follower and runs the manager routine itself, so a call costs no thread
-// start and no handoff between threads before its routine runs.
+// (leader/followers): one receives at a time, and when a datagram completes a call, that thread
+// runs the manager routine itself, so a call costs no thread start and no wake-up of another
+// thread. Meanwhile a follower watches: it takes over receiving as soon as the routine looks at
+// its cancels (ServerCall), or after a grace of 1 ms of a routine that does not, so pings and
+// cancels are answered while any routine runs.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -26,8 +29,9 @@ class DgCall final : public ServerCallHost, public std::enable_shared_from_this<
         routine_(std::move(routine)),
         cancels_(early_cancels) {}
 
-  // Runs the routine and hands its outcome to the endpoint (DgEndpoint::complete).
-  void run();
+  // Runs the routine, on the receiving thread in its `turn`, and hands its outcome to the
+  // endpoint (DgEndpoint::complete).
+  void run(std::uint64_t turn);
   // Cancels posted that the routine's ServerCall has not been told of.
   bool undelivered();
   void post_cancel();
@@ -41,6 +45,9 @@ class DgCall final : public ServerCallHost, public std::enable_shared_from_this<
   const wire::ClPdu& request() const { return request_; }
 
  private:
+  // Notes the cancels posted on `call`, waiting for one as read_during_call does.
+  void collect(ServerCall& call, const std::optional<Deadline>& wait);
+
   std::shared_ptr<DgEndpoint> endpoint_;
   const wire::ClPdu request_;
   const ManagerRoutine routine_;
@@ -48,6 +55,8 @@ class DgCall final : public ServerCallHost, public std::enable_shared_from_this<
   std::condition_variable cv_;
   int cancels_ = 0;    // cl_cancel PDUs for the call; guarded by mu_
   int delivered_ = 0;  // of those, noted on the ServerCall; guarded by mu_
+  std::atomic<std::uint64_t> turn_{0};
+  std::atomic<bool> handed_over_{false};
 };
 
 // One thread of a datagram endpoint, as the server's stop() sees it: interrupt() wakes it whether

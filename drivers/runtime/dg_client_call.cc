@@ -112,6 +112,7 @@ void DgClientCall::start_request(const wire::SyntaxId& iface, std::uint16_t opnu
   call_.interface_version = iface.version;
   call_.activity = activity_->id;
   call_.seqnum = activity_->seqnum;
+  activity_->owed_ack.clear();  // this request acknowledges the previous call's reply
   call_.server_boot = activity_->server_boot;
   call_.opnum = opnum;
   call_.body = wire::ClRaw{Bytes(input.begin(), input.end())};
@@ -326,8 +327,17 @@ std::optional<Bytes> DgClientCall::on_response(const wire::ClPdu& pdu, bool& lea
     rearm(retransmit_, options().dg_ping, now);
     return std::nullopt;
   }
-  // The server may forget the call now (C706: ack of a non-idempotent call's response).
-  send(about_call(call_, wire::PType::ack));
+  // The server may forget the call once it is acknowledged (C706). A reply of one datagram is
+  // acknowledged by the activity's next request, or when the activity closes: one datagram and
+  // one wake-up of the server fewer per call, while the server keeps at most that datagram. A
+  // longer reply is acknowledged at once, so the server frees it.
+  auto ack = about_call(call_, wire::PType::ack);
+  if (fragment) {
+    send(ack);
+  } else {
+    ack.server_boot = activity_->server_boot;
+    activity_->owed_ack = wire::encode(ack);
+  }
   {
     // CS-DG-4: a cancel still pending at the server when the call ended was not seen there, nor
     // was one the server has not acknowledged as accepted (the datagram counterpart of a
@@ -352,7 +362,7 @@ void DgClientCall::orphan() {
   }
   // There is no orphaned PDU in the datagram protocol: all traffic for the call stops, and the
   // activity goes with it (CS-DG-3).
-  activity_->socket->close();
+  activity_->close();
   activity_.reset();
   throw RpcException(status::kCallCancelled, "cancel timeout expired; call abandoned");
 }
@@ -360,7 +370,7 @@ void DgClientCall::orphan() {
 void DgClientCall::fail(RpcStatus status, const std::string& detail) {
   const bool told = told_server();
   if (activity_) {
-    activity_->socket->close();
+    activity_->close();
     activity_.reset();
   }
   // As CS-CONN-2: after a cancel was forwarded, the cancel is what ended the call.

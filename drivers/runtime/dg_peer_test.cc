@@ -297,6 +297,24 @@ TEST(DgPeer, CS_NEV_3_RequestsBeyondTheEndpointsBufferAreRefusedAsTooBusy) {
   EXPECT_EQ(p.binding->call(test_interface_id(), test_op::kEcho, small), small);
 }
 
+// A routine runs on the thread that received its request; one that never looks at its cancels
+// (kGated waits on the test's gate, not through ServerCall) still leaves the endpoint answering:
+// another thread takes over receiving after a grace.
+TEST(DgPeer, CS_DG_5_ARoutineThatIgnoresItsCallDoesNotStopTheEndpoint) {
+  Pair p(Protseq::ncadg_ip_udp);
+  testing::CallThread gated(*p.client, p.binding, testing::kGated, Bytes{1});
+  ASSERT_TRUE(p.events.wait_for(ServerEventKind::call_started));
+  EXPECT_EQ(p.binding->call(test_interface_id(), test_op::kEcho, Bytes{2}), Bytes{2});
+  // Its cancel is acknowledged as accepted while it runs.
+  EXPECT_EQ(p.cancel(gated.thread_id(), -1), status::kOk);
+  EXPECT_TRUE(p.capture.wait_until([](const std::vector<testing::SeenPdu>& pdus) {
+    return !testing::of_type(pdus, "cancel_ack", false).empty();
+  }));
+  p.open_gate();
+  auto outcome = gated.finish();
+  EXPECT_EQ(outcome.output, Bytes{1});
+}
+
 TEST(DgPeer, CS_NEV_3_ACallThatWouldNeedAThreadBeyondTheLimitIsRefusedAsTooBusy) {
   ServerOptions options;
   options.max_connections = 2;  // one receives, one runs a call

@@ -27,6 +27,10 @@ bool asks_fack(const wire::ClPdu& pdu) {
 constexpr std::string_view kBudgetField = "endpoint budget";
 // Threads back from a call beyond this many idle ones leave.
 constexpr std::size_t kIdleThreads = 4;
+// How long a call runs on the receiving thread before a follower takes over receiving (real
+// time: a scheduling matter), and how long after a call a follower keeps watching for the next.
+constexpr auto kGrace = std::chrono::milliseconds(1);
+constexpr auto kBusy = std::chrono::milliseconds(100);
 
 // Seconds since the epoch, as C706 has it; never 0, which means "not known yet", and later than
 // any endpoint of this process had before, so a server restarted within the second is told
@@ -100,22 +104,71 @@ bool DgEndpoint::retire() {
   return idle_ >= kIdleThreads;
 }
 
-void DgEndpoint::serve(DgThread& self) {
-  for (;;) {
-    {
-      std::unique_lock lock(pool_mu_);
-      ++idle_;
-      pool_cv_.wait(lock, [this] { return !leading_ || core_->stopping.load(); });
-      --idle_;
-      if (core_->stopping) return;
-      leading_ = true;
+void DgEndpoint::hand_over(std::uint64_t turn) {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!inline_ || turn_ != turn || handing_over_) return;
+    handing_over_ = true;
+  }
+  pool_cv_.notify_one();
+}
+
+bool DgEndpoint::follow() {
+  std::unique_lock lock(pool_mu_);
+  ++idle_;
+  bool leads = false;
+  while (!core_->stopping) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!leading_) {
+      leading_ = leads = true;
+      break;
     }
+    if (inline_ && (handing_over_ || now - inline_since_ >= kGrace)) {
+      inline_ = false;  // the thread running the call follows once it ends
+      leads = true;
+      break;
+    }
+    if (!watching_ && (inline_ || now - last_inline_ < kBusy)) {
+      // The watcher: wakes when the call running on the receiving thread has had its grace, or
+      // now and then while calls come, so starting one needs no wake-up.
+      watching_ = true;
+      pool_cv_.wait_until(lock, (inline_ ? inline_since_ : now) + kGrace);
+      watching_ = false;
+    } else {
+      pool_cv_.wait(lock);
+    }
+  }
+  --idle_;
+  return leads;
+}
+
+void DgEndpoint::serve(DgThread& self) {
+  bool leads = false;
+  for (;;) {
+    if (!leads && !follow()) return;  // the server stops
     auto call = lead();
-    if (!call) return;  // the server stops
+    if (!call) return;
+    std::uint64_t turn = 0;
+    bool wake = false;
+    {
+      std::lock_guard lock(pool_mu_);
+      inline_ = true;
+      handing_over_ = false;
+      inline_since_ = last_inline_ = std::chrono::steady_clock::now();
+      turn = ++turn_;
+      wake = !watching_;
+    }
+    if (wake) pool_cv_.notify_one();  // a follower to watch this call
     self.set_current(call);
-    call->run();
+    call->run(turn);
     self.set_current(nullptr);
-    if (retire()) return;
+    {
+      std::lock_guard lock(pool_mu_);
+      // Still the receiving thread unless a follower took over meanwhile.
+      leads = inline_ && turn_ == turn;
+      if (leads) inline_ = false;
+    }
+    if (!leads && retire()) return;
   }
 }
 
@@ -133,12 +186,6 @@ std::shared_ptr<DgCall> DgEndpoint::lead() {
       sweep(core_->clock().now());
       found.swap(found_);
       started.swap(started_);
-    }
-    if (started) {
-      // A follower receives from now on; this thread runs the call.
-      std::lock_guard lock(pool_mu_);
-      leading_ = false;
-      pool_cv_.notify_one();
     }
     for (const auto& event : found)
       core_->emit(event.kind, event.call_id, event.opnum, event.fault_status);

@@ -1,8 +1,8 @@
 // The server side of the connectionless protocol on one datagram endpoint: threads taking turns
 // to receive (dg_call.h) share a record per client activity (C706's server activity table) and
 // answer requests, pings, cl_cancel, fack and ack. A call's manager routine runs on the thread
-// whose datagram completed the request, while another thread receives and keeps answering pings
-// (working) and cancels.
+// whose datagram completed the request, while another thread takes over receiving and answers
+// pings (working) and cancels.
 //
 // At most once (CS-DG-5): an activity runs the call of a sequence number once. A duplicate
 // request fragment of a call that is executing is answered with working; one of a call that has
@@ -48,7 +48,10 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   // datagram starts a call, runs that call, and follows again; until the server stops.
   void serve(DgThread& self);
   void wake_followers();  // from stop()
-  void abandon();         // from stop(): calls still running send untapped
+  // The routine of the call started in `turn` on the receiving thread looks at its cancels: a
+  // follower takes over receiving at once, so they reach it (no grace).
+  void hand_over(std::uint64_t turn);
+  void abandon();  // from stop(): calls still running send untapped
   std::string endpoint() const { return socket_->endpoint(); }
   transport::Protseq protseq() const { return protseq_; }
   Server::Core& core() const { return *core_; }
@@ -73,9 +76,12 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
     Duration last_seen{};
   };
 
-  // Receives and answers datagrams until one starts a call (returned, with receiving handed to
-  // a follower) or the server stops (nullptr).
+  // Receives and answers datagrams until one starts a call (returned) or the server stops
+  // (nullptr).
   std::shared_ptr<DgCall> lead();
+  // Waits until this thread is to receive: no thread does, or the one that does has run a call
+  // for longer than kGrace. False when the server stops.
+  bool follow();
   // Makes sure a thread will take over receiving; false when none can be started.
   bool ensure_follower();
   bool spawn_thread();
@@ -117,11 +123,17 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   std::vector<ServerEvent> found_;
   std::shared_ptr<DgCall> started_;
 
-  // Lock order: mu_, then pool_mu_; nothing is taken under pool_mu_.
+  // Lock order: mu_, then pool_mu_; nothing is taken under pool_mu_. All guarded by pool_mu_.
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
-  bool leading_ = false;  // a thread receives; guarded by pool_mu_
-  std::size_t idle_ = 0;  // followers waiting to lead; guarded by pool_mu_
+  bool leading_ = false;       // a thread receives, or runs a call in its turn to
+  bool inline_ = false;        // the receiving thread runs a call
+  bool handing_over_ = false;  // and its routine waits for cancels: a follower is to take over
+  std::uint64_t turn_ = 0;     // calls started on the receiving thread
+  std::chrono::steady_clock::time_point inline_since_;
+  std::chrono::steady_clock::time_point last_inline_;
+  bool watching_ = false;  // a follower waits with a timeout, watching the receiving thread
+  std::size_t idle_ = 0;   // followers
 };
 
 }  // namespace rpcfit::rpc
