@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "harness/seams/datagram.h"
 #include "harness/wire/pdu.h"
@@ -20,13 +21,9 @@ struct DgActivity {
   std::uint32_t server_boot = 0;  // learned from the server's first reply
   // The ack of the last call's one-datagram reply, not sent yet: the next call's request
   // acknowledges it (C706: a higher sequence number on the activity), or close() sends it.
-  Bytes owed_ack;
+  std::optional<wire::ClPdu> owed_ack;
 
-  void close() {
-    if (!owed_ack.empty()) socket->send_to(owed_ack, server);
-    owed_ack.clear();
-    socket->close();
-  }
+  void close();  // sends the owed ack, then closes the socket
 };
 
 }  // namespace rpcfit::rpc

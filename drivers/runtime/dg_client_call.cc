@@ -68,10 +68,13 @@ void DgClientCall::send(const wire::ClPdu& pdu) {
   // Every PDU names the server instance the activity knows (0 until its first reply), also a
   // request sent again after a nocall: a server restarted since rejects it rather than running
   // the call a second time (C706 server boot time, CS-NEV-2).
-  wire::ClPdu stamped = pdu;
-  stamped.server_boot = activity_->server_boot;
+  std::optional<wire::ClPdu> stamped;
+  if (pdu.server_boot != activity_->server_boot) {
+    stamped = pdu;
+    stamped->server_boot = activity_->server_boot;
+  }
   // A datagram that cannot be sent is lost like one dropped on the way; timers recover it.
-  auto sent = activity_->socket->send_to(wire::encode(stamped), activity_->server);
+  auto sent = activity_->socket->send_to(wire::encode(stamped ? *stamped : pdu), activity_->server);
   if (sent.status == IoStatus::closed) fail(status::kServerUnavailable, sent.detail);
 }
 
@@ -112,7 +115,7 @@ void DgClientCall::start_request(const wire::SyntaxId& iface, std::uint16_t opnu
   call_.interface_version = iface.version;
   call_.activity = activity_->id;
   call_.seqnum = activity_->seqnum;
-  activity_->owed_ack.clear();  // this request acknowledges the previous call's reply
+  activity_->owed_ack.reset();  // this request acknowledges the previous call's reply
   call_.server_boot = activity_->server_boot;
   call_.opnum = opnum;
   call_.body = wire::ClRaw{Bytes(input.begin(), input.end())};
@@ -332,11 +335,11 @@ std::optional<Bytes> DgClientCall::on_response(const wire::ClPdu& pdu, bool& lea
   // one wake-up of the server fewer per call, while the server keeps at most that datagram. A
   // longer reply is acknowledged at once, so the server frees it.
   auto ack = about_call(call_, wire::PType::ack);
+  ack.server_boot = activity_->server_boot;
   if (fragment) {
     send(ack);
   } else {
-    ack.server_boot = activity_->server_boot;
-    activity_->owed_ack = wire::encode(ack);
+    activity_->owed_ack = std::move(ack);
   }
   {
     // CS-DG-4: a cancel still pending at the server when the call ended was not seen there, nor
@@ -378,6 +381,12 @@ void DgClientCall::fail(RpcStatus status, const std::string& detail) {
     throw RpcException(status::kCallCancelled, "call lost after cancel: " + detail);
   }
   throw RpcException(status, detail);
+}
+
+void DgActivity::close() {
+  if (owed_ack) socket->send_to(wire::encode(*owed_ack), server);
+  owed_ack.reset();
+  socket->close();
 }
 
 Bytes Binding::call_datagram(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView input,

@@ -16,8 +16,8 @@ constexpr Duration kSweepInterval = std::chrono::seconds(2);
 // Activities remembered at once; beyond, new ones are refused with nca_s_server_too_busy.
 constexpr std::size_t kMaxActivities = 4096;
 
-std::string key_of(const wire::ClPdu& pdu) {
-  return pdu.activity.to_string();
+const wire::Uuid& key_of(const wire::ClPdu& pdu) {
+  return pdu.activity;
 }
 
 bool asks_fack(const wire::ClPdu& pdu) {

@@ -115,7 +115,7 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   const std::size_t budget_;  // bytes of request fragments held at once, all activities
 
   std::mutex mu_;  // the activity table; replies are sent under it, in order
-  std::map<std::string, Activity> activities_;
+  std::map<wire::Uuid, Activity> activities_;
   Duration last_sweep_{};
   std::size_t held_ = 0;  // bytes held by the activities' reassemblers
   // Found under mu_, acted on once it is released: events (an observer may be slow) and the call

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -94,6 +95,7 @@ struct Uuid {
   static std::optional<Uuid> parse(const std::string& text);
   std::string to_string() const;
   bool operator==(const Uuid&) const = default;
+  auto operator<=>(const Uuid&) const = default;  // an order for maps, field by field
 };
 
 struct SyntaxId {
