@@ -3,6 +3,7 @@
 // than it should get (bounded facks, resends and memory, CS-NEV-3).
 #include <gtest/gtest.h>
 
+#include <future>
 #include <thread>
 
 #include "drivers/runtime/dg_flow.h"
@@ -313,6 +314,44 @@ TEST(DgPeer, CS_DG_5_ARoutineThatIgnoresItsCallDoesNotStopTheEndpoint) {
   p.open_gate();
   auto outcome = gated.finish();
   EXPECT_EQ(outcome.output, Bytes{1});
+}
+
+// stop() abandons a routine that ignores it; the caller may then destroy the capture sink and the
+// observer. When the routine ends later, its reply goes out untapped and unreported (ASan would
+// see a use after free).
+TEST(DgPeer, AnAbandonedCallEndsWithoutTouchingTheSinkOrTheObserver) {
+  RealClock clock(0.1);
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<void> entered;
+  auto sink = std::make_unique<testing::MemoryCapture>(clock);
+  auto log = std::make_unique<testing::EventLog>();
+  RuntimeOptions runtime_options;
+  runtime_options.clock = &clock;
+  runtime_options.capture = sink.get();
+  Runtime runtime(runtime_options);
+  ServerOptions options;
+  options.observer = log->observer();
+  Server server(runtime, options);
+  auto registration = test_interface();
+  constexpr std::uint16_t kHeld = 77;
+  registration.routines[kHeld] = [&entered, released](ServerCall&, ByteView input) {
+    entered.set_value();
+    released.wait();  // ignores the server stopping
+    return Bytes(input.begin(), input.end());
+  };
+  server.register_interface(std::move(registration));
+  RawUdp client;
+  client.send_to_port(static_cast<std::uint16_t>(std::stoi(*server.listen(Protseq::ncadg_ip_udp))));
+  client.send(request_to(test_interface_id(), kHeld, Bytes(3000, 1)));  // a fragmented reply
+  entered.get_future().wait();
+  EXPECT_EQ(server.stop(std::chrono::seconds(2)), 1u);
+  sink.reset();
+  log.reset();
+  release.set_value();
+  auto reply = client.receive_pdu(kPatienceMs);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->type, PType::response);
 }
 
 TEST(DgPeer, CS_NEV_3_ACallThatWouldNeedAThreadBeyondTheLimitIsRefusedAsTooBusy) {

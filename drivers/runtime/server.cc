@@ -35,8 +35,11 @@ void Server::Core::emit(ServerEventKind kind, std::uint32_t call_id, std::uint16
   {
     std::lock_guard lock(mu);
     if (abandoned) return;  // the observer may be gone with whoever stopped the server
+    ++observing;
   }
   options.observer(ServerEvent{kind, clock().now(), call_id, opnum, fault_status});
+  std::lock_guard lock(mu);
+  if (--observing == 0) cv.notify_all();
 }
 
 std::shared_ptr<const InterfaceRegistration> Server::Core::find_interface(
@@ -224,6 +227,9 @@ std::size_t Server::stop(Duration bound) {
   }
   core.abandoned = abandoned > 0;
   core.workers.clear();
+  // An abandoned routine may be reporting an event it began before: the caller may destroy the
+  // observer once stop() returns.
+  core.cv.wait(lock, [&] { return core.observing == 0; });
   return abandoned;
 }
 

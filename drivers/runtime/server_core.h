@@ -61,7 +61,7 @@ struct Server::Core : std::enable_shared_from_this<Server::Core> {
   std::atomic<bool> stopping{false};
 
   mutable std::mutex mu;
-  std::condition_variable cv;
+  mutable std::condition_variable cv;
   std::vector<std::shared_ptr<const InterfaceRegistration>> interfaces;
   struct Listening {
     std::unique_ptr<StreamListener> listener;
@@ -77,6 +77,7 @@ struct Server::Core : std::enable_shared_from_this<Server::Core> {
     std::shared_ptr<bool> done = std::make_shared<bool>(false);  // guarded by mu
   };
   bool abandoned = false;      // stop() gave up on routines: no more events; guarded by mu
+  mutable int observing = 0;   // emit() calls inside the observer; guarded by mu
   std::list<Running> workers;  // connection threads and datagram endpoint threads
   std::uint32_t next_group_id = 0x1000;
 
