@@ -36,7 +36,8 @@ bool RpcEvent::wait_for(std::chrono::nanoseconds timeout) const {
 // CallControl of its own that only RpcAsyncCancelCall posts to.
 class AsyncCall : public std::enable_shared_from_this<AsyncCall> {
  public:
-  explicit AsyncCall(std::shared_ptr<Binding> binding) : binding_(std::move(binding)) {
+  explicit AsyncCall(std::shared_ptr<Binding> binding)
+      : binding_(std::move(binding)), clock_(binding_->runtime().clock()) {
     control_->protseq = binding_->string_binding().protseq;
   }
   ~AsyncCall() { release_thread(); }
@@ -78,7 +79,7 @@ class AsyncCall : public std::enable_shared_from_this<AsyncCall> {
       std::lock_guard lock(control_->mu);
       // 0 orphans at once (CS-AS-1, as CS-TMO-3); -1 never does (CS-AS-2). A call that has ended
       // takes no cancel, and none stays pending: no thread owns this call.
-      post_cancel_locked(*control_, binding_->runtime().clock().now(), abortive ? 0 : -1, wake);
+      post_cancel_locked(*control_, clock_.now(), abortive ? 0 : -1, wake);
     }
     if (wake) control_->waker.wake();
   }
@@ -100,6 +101,10 @@ class AsyncCall : public std::enable_shared_from_this<AsyncCall> {
       std::lock_guard lock(control_->mu);
       control_->cancel.finish();
     }
+    // The binding is let go before anyone hears of the end: once the caller drops its own
+    // reference, the binding (and any ack its activities owe) goes while the runtime it belongs
+    // to, and that runtime's capture sink, are surely there.
+    binding_.reset();
     {
       std::lock_guard lock(mu_);
       done_ = true;
@@ -130,7 +135,8 @@ class AsyncCall : public std::enable_shared_from_this<AsyncCall> {
     }
   }
 
-  std::shared_ptr<Binding> binding_;
+  std::shared_ptr<Binding> binding_;  // until the call ends; only the call's thread uses it
+  Clock& clock_;
   std::shared_ptr<CallControl> control_ = std::make_shared<CallControl>();
   RpcNotification notification_ = RpcNotification::none;
   RpcEvent* event_ = nullptr;
