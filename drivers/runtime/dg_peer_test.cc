@@ -320,7 +320,7 @@ TEST(DgPeer, CS_DG_5_ARoutineThatIgnoresItsCallDoesNotStopTheEndpoint) {
 // observer. When the routine ends later, its reply goes out untapped and unreported (ASan would
 // see a use after free).
 TEST(DgPeer, AnAbandonedCallEndsWithoutTouchingTheSinkOrTheObserver) {
-  RealClock clock(0.1);
+  static RealClock clock(0.1);  // must outlive abandoned routines (README), so this whole process
   std::promise<void> release;
   auto released = release.get_future().share();
   std::promise<void> entered;
