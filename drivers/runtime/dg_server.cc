@@ -438,8 +438,9 @@ void DgEndpoint::on_cancel(Activity* activity, const wire::ClPdu& pdu, const Dat
 void DgEndpoint::complete(const DgCall& call, RoutineOutcome outcome,
                           const ServerCall::State& state) {
   const auto& request = call.request();
-  ServerEvent event{ServerEventKind::result_discarded, core_->clock().now(), request.seqnum,
-                    request.opnum, 0};
+  // Stamped by emit(), which an abandoned call skips: such a call reads no clock from here on.
+  ServerEvent event{ServerEventKind::result_discarded, Duration{}, request.seqnum, request.opnum,
+                    0};
   {
     std::lock_guard lock(mu_);
     auto it = activities_.find(key_of(request));
