@@ -247,6 +247,7 @@ void DgEndpoint::handle(const Bytes& bytes, const DatagramPeer& from) {
     }
     auto it = activities_.find(key_of(pdu));
     Activity* activity = it == activities_.end() ? find_or_create(pdu, from) : &it->second;
+    if (activity != nullptr && activity->crashed) return;
     if (activity == nullptr) {
       send(make_cl_status(pdu, wire::PType::reject, nca::kServerTooBusy), from);
       return;
@@ -261,6 +262,7 @@ void DgEndpoint::handle(const Bytes& bytes, const DatagramPeer& from) {
     return;
   }
   Activity* activity = find_own(pdu, from);
+  if (activity != nullptr && activity->crashed) return;
   if (activity != nullptr) activity->last_seen = now;
   const bool current = activity != nullptr && pdu.seqnum == activity->seqnum;
   switch (pdu.type) {
@@ -282,7 +284,8 @@ void DgEndpoint::handle(const Bytes& bytes, const DatagramPeer& from) {
       }
       return;
     case wire::PType::cl_cancel:
-      on_cancel(current ? activity : nullptr, pdu, from);
+      // A cancel-deaf server neither acknowledges nor delivers it (spec section 9).
+      if (!core_->options.cancel_deaf) on_cancel(current ? activity : nullptr, pdu, from);
       return;
     case wire::PType::fack:
       if (current && activity->phase == Phase::done && !activity->reply_acknowledged) {
@@ -466,10 +469,19 @@ void DgEndpoint::complete(const DgCall& call, RoutineOutcome outcome,
         auto split = wire::fragment_cl(reply, dg_fragment_body(socket_->max_datagram()));
         if (split) fragments = std::move(*split);  // a ClRaw body always splits
       }
-      activity.reply = DgSender(std::move(fragments));
       activity.phase = Phase::done;
       activity.running.reset();
-      send_all(activity.reply.start(), activity.peer);
+      if (outcome.crash_after) {
+        // ServerCrash: a cut-off first datagram, then silence for the activity.
+        activity.crashed = true;
+        event.kind = ServerEventKind::result_discarded;
+        auto first = wire::encode(fragments.front());
+        first.resize(std::min(first.size(), *outcome.crash_after));
+        if (!first.empty()) socket_->send_to(first, activity.peer);
+      } else {
+        activity.reply = DgSender(std::move(fragments));
+        send_all(activity.reply.start(), activity.peer);
+      }
     }
   }
   core_->emit(event.kind, event.call_id, event.opnum, event.fault_status);

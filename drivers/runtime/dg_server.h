@@ -72,7 +72,8 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
     bool reply_acknowledged = false;
     std::uint32_t last_cancel_id = 0;
     int early_cancels = 0;  // cl_cancel PDUs before the routine started
-    DatagramPeer peer;      // where the latest datagram of the activity came from
+    DatagramPeer peer;      // where the activity's calls come from
+    bool crashed = false;   // a routine raised ServerCrash: the activity is answered no more
     Duration last_seen{};
   };
 

@@ -48,20 +48,6 @@ ScriptedServer::Script silent_after_bind(std::shared_future<void> released) {
   };
 }
 
-// A raw connection to an rpcfit server, bound to the test interface.
-RawSocket bound_socket(std::uint16_t port) {
-  auto s = RawSocket::connect_tcp(port);
-  wire::CoPdu bind;
-  bind.type = wire::PType::bind;
-  bind.flags = 0x03;
-  bind.call_id = 1;
-  bind.body = wire::CoBind{5840, 5840, 0, {{0, test_interface_id(), {wire::ndr_syntax()}}}, {}};
-  EXPECT_TRUE(s.write(bind));
-  auto ack = s.read_pdu();
-  EXPECT_TRUE(ack && ack->type == wire::PType::bind_ack);
-  return s;
-}
-
 // Binds, reads the request, then runs `then`; later connections answer calls normally.
 ScriptedServer::Script misbehave_after_request(std::function<void(RawSocket&)> then) {
   return [then](RawSocket& s, int index) {
@@ -181,8 +167,8 @@ TEST(PeerFaults, CS_NEV_3_ConnectionsBeyondTheServersLimitAreClosed) {
   auto port =
       static_cast<std::uint16_t>(std::stoi(*small.listen(transport::Protseq::ncacn_ip_tcp)));
   // Two connections the server answers, so both are being served; a third is closed at once.
-  auto a = bound_socket(port);
-  auto b = bound_socket(port);
+  auto a = testing::bound_socket(port);
+  auto b = testing::bound_socket(port);
   auto c = RawSocket::connect_tcp(port);
   EXPECT_FALSE(c.read_pdu().has_value());
   EXPECT_LE(small.open_connections(), 2u);
@@ -213,7 +199,7 @@ TEST(PeerFaults, CS_NEV_3_AMalformedPduEndsOnlyItsOwnConnection) {
 TEST(PeerFaults, CS_SRV_6_CancelsForUnknownCallsAreIgnoredAndTheConnectionStaysUp) {
   testing::Pair p(transport::Protseq::ncacn_ip_tcp);
   auto port = static_cast<std::uint16_t>(std::stoi(p.endpoint));
-  auto s = bound_socket(port);
+  auto s = testing::bound_socket(port);
   wire::CoPdu stray;
   stray.type = wire::PType::co_cancel;
   stray.flags = 0x06;

@@ -203,7 +203,12 @@ Pair::Pair(transport::Protseq protseq, double scale, RuntimeOptions client_extra
   server_runtime_options.run_dir = run_dir;
   server_runtime = std::make_unique<Runtime>(server_runtime_options);
   ServerOptions options = std::move(server_options);
-  options.observer = events.observer();
+  // The test's own observer, if any, hears every event after the Pair's log.
+  options.observer = [log = events.observer(),
+                      also = std::move(options.observer)](const ServerEvent& event) {
+    log(event);
+    if (also) also(event);
+  };
   server = std::make_unique<Server>(*server_runtime, options);
   auto reg = test_interface();
   reg.routines[kGated] = [gated = gated_](ServerCall&, ByteView input) {

@@ -13,6 +13,9 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
+#include "drivers/runtime/test_interface.h"
 #include "harness/wire/codec.h"
 
 namespace rpcfit::rpc::testing {
@@ -242,6 +245,19 @@ std::optional<wire::ClPdu> RawUdp::receive_pdu(int ms) {
     if (!datagram) return std::nullopt;
     if (auto pdu = wire::decode_cl(*datagram)) return *pdu;
   }
+}
+
+RawSocket bound_socket(std::uint16_t port) {
+  auto s = RawSocket::connect_tcp(port);
+  wire::CoPdu bind;
+  bind.type = wire::PType::bind;
+  bind.flags = wire::pfc::kFirstFrag | wire::pfc::kLastFrag;
+  bind.call_id = 1;
+  bind.body = wire::CoBind{5840, 5840, 0, {{0, test_interface_id(), {wire::ndr_syntax()}}}, {}};
+  EXPECT_TRUE(s.write(bind));
+  auto ack = s.read_pdu();
+  EXPECT_TRUE(ack && ack->type == wire::PType::bind_ack);
+  return s;
 }
 
 }  // namespace rpcfit::rpc::testing

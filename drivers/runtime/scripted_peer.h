@@ -75,6 +75,10 @@ class RawUdp {
   std::uint16_t peer_port_ = 0;  // network order
 };
 
+// A raw connection to an rpcfit server on 127.0.0.1:<port>, bound to the test interface as
+// context 0 (a test failure if the server does not ack the bind).
+RawSocket bound_socket(std::uint16_t port);
+
 // Replies a peer script uses.
 wire::CoPdu bind_ack_for(const wire::CoPdu& bind);
 wire::CoPdu response_for(const wire::CoPdu& request, Bytes stub);

@@ -32,6 +32,15 @@ class ServerCallHost;
 // any other exception sends nca_s_fault_unspec.
 using ManagerRoutine = std::function<Bytes(ServerCall& call, ByteView input)>;
 
+// Thrown by a manager routine to make the server fail as a crashing one does (a fault driver's
+// `crash` behaviour): the connection is dropped with `after_bytes` bytes of the response holding
+// `output` written first (0: no reply at all). A datagram server sends the first `after_bytes`
+// bytes of the reply's first datagram, if any, and is silent for the activity from then on.
+struct ServerCrash {
+  Bytes output;
+  std::size_t after_bytes = 0;
+};
+
 struct InterfaceRegistration {
   wire::SyntaxId id;  // UUID and version (major in the low 16 bits, minor in the high 16)
   std::map<std::uint16_t, ManagerRoutine> routines;
@@ -67,6 +76,11 @@ struct ServerOptions {
   // Bytes of request fragments a datagram endpoint holds for reassembly, all clients together
   // (each fragment costs its body and header); a call beyond is rejected as too busy.
   std::size_t datagram_buffer = std::size_t{64} << 20;
+  // The runtime behaves as spec section 9 records of Windows and Samba servers: co_cancel and
+  // orphaned PDUs are ignored, and a first fragment carrying PFC_PENDING_CANCEL is answered with a
+  // fault 0x6BD (FIRST|LAST|DID_NOT_EXECUTE), after which the connection is closed. A datagram
+  // endpoint ignores cl_cancel PDUs (no cancel_ack). Routines never learn of a cancel.
+  bool cancel_deaf = false;
   // Called on the connection threads; must be thread-safe.
   std::function<void(const ServerEvent&)> observer;
 };

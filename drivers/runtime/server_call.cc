@@ -16,6 +16,9 @@ RoutineOutcome run_manager_routine(const Server::Core& core, const ManagerRoutin
     outcome.output = routine(call, input);
   } catch (const RpcException& e) {
     outcome.fault = fault_from_status(e.status());  // CS-SRV-3, CS-SRV-7
+  } catch (ServerCrash& crash) {
+    outcome.output = std::move(crash.output);
+    outcome.crash_after = crash.after_bytes;
   } catch (...) {
     outcome.fault = nca::kFaultUnspec;
   }

@@ -71,6 +71,8 @@ void ServerConnection::run() {
       handle_bind(*pdu);
     } else if (type == wire::PType::request) {
       handle_request(*pdu);
+    } else if (core_->options.cancel_deaf) {
+      // co_cancel and orphaned go unheard, as in Windows and Samba servers (spec section 9).
     } else if (type == wire::PType::co_cancel) {
       // For a call still arriving it is remembered; for an unknown call ignored (CS-SRV-6).
       if (auto it = early_.find(pdu->call_id); it != early_.end()) ++it->second.co_cancels;
@@ -158,7 +160,15 @@ void ServerConnection::handle_bind(const wire::CoPdu& pdu) {
 }
 
 void ServerConnection::handle_request(const wire::CoPdu& fragment) {
-  if ((fragment.flags & wire::pfc::kFirstFrag) != 0) {
+  const bool first = (fragment.flags & wire::pfc::kFirstFrag) != 0;
+  if (first && (fragment.flags & wire::pfc::kPendingCancel) != 0 && core_->options.cancel_deaf) {
+    // Windows and Samba: "no call active", the call did not execute, and the connection goes.
+    send_fault(fragment.call_id, nca::kNoCallActive, wire::pfc::kDidNotExecute, 0);
+    std::lock_guard lock(read_mu_);
+    dead_ = true;
+    return;
+  }
+  if (first) {
     early_[fragment.call_id] =
         Early{(fragment.flags & wire::pfc::kPendingCancel) != 0, 0};  // CS-PEND-1 on the server
   }
@@ -181,20 +191,20 @@ void ServerConnection::execute(const wire::CoPdu& pdu) {
   }
   auto context = contexts_.find(request.context_id);
   if (context == contexts_.end()) {
-    send_fault(pdu.call_id, nca::kUnknownInterface, wire::pfc::kDidNotExecute, 0);
+    send_fault(pdu.call_id, nca::kUnknownInterface, wire::pfc::kDidNotExecute, 0, request.opnum);
     return;
   }
   auto routine = context->second->routines.find(request.opnum);
   if (routine == context->second->routines.end()) {
-    send_fault(pdu.call_id, nca::kOpRangeError, wire::pfc::kDidNotExecute, 0);
+    send_fault(pdu.call_id, nca::kOpRangeError, wire::pfc::kDidNotExecute, 0, request.opnum);
     return;
   }
 
   ServerCall call(shared_from_this(), pdu.call_id, request.opnum, early.pending_on_first);
   for (int i = 0; i < early.co_cancels; ++i)
     call.note_cancel(false);
-  auto [output, fault] = run_manager_routine(*core_, routine->second, call, request.stub,
-                                             early.pending_on_first || early.co_cancels > 0);
+  auto [output, fault, crash_after] = run_manager_routine(
+      *core_, routine->second, call, request.stub, early.pending_on_first || early.co_cancels > 0);
 
   // Count what arrived while the routine ran and did not ask (CS-SRV-4).
   read_during_call(call, std::nullopt);
@@ -207,24 +217,54 @@ void ServerConnection::execute(const wire::CoPdu& pdu) {
   auto cancel_count = static_cast<std::uint8_t>(std::min(state.cancel_count, 255));
   std::uint8_t flags = state.cancelled && !state.observed ? wire::pfc::kPendingCancel : 0;
   if (fault) {
-    send_fault(pdu.call_id, *fault, flags, cancel_count);
+    send_fault(pdu.call_id, *fault, flags, cancel_count, request.opnum);
     return;
   }
-  wire::CoPdu reply;
-  reply.type = wire::PType::response;
-  reply.flags = static_cast<std::uint8_t>(wire::pfc::kFirstFrag | wire::pfc::kLastFrag | flags);
-  reply.call_id = pdu.call_id;
-  wire::CoResponse response;
-  response.context_id = request.context_id;
-  response.cancel_count = cancel_count;
-  response.stub = std::move(output);
-  reply.body = std::move(response);
+  auto reply =
+      make_response(pdu.call_id, request.context_id, std::move(output), flags, cancel_count);
+  if (crash_after) {
+    crash(reply, *crash_after);
+    core_->emit(ServerEventKind::result_discarded, pdu.call_id, request.opnum);
+    return;
+  }
   send(reply);
   core_->emit(ServerEventKind::response_sent, pdu.call_id, request.opnum);
 }
 
+wire::CoPdu ServerConnection::make_response(std::uint32_t call_id, std::uint16_t context_id,
+                                            Bytes output, std::uint8_t flags,
+                                            std::uint8_t cancel_count) const {
+  wire::CoPdu reply;
+  reply.type = wire::PType::response;
+  reply.flags = static_cast<std::uint8_t>(wire::pfc::kFirstFrag | wire::pfc::kLastFrag | flags);
+  reply.call_id = call_id;
+  wire::CoResponse response;
+  response.context_id = context_id;
+  response.cancel_count = cancel_count;
+  response.stub = std::move(output);
+  reply.body = std::move(response);
+  return reply;
+}
+
+void ServerConnection::crash(const wire::CoPdu& reply, std::size_t after_bytes) {
+  Bytes stream;
+  if (auto fragments = wire::fragment_co(reply, max_xmit_)) {
+    for (const auto& fragment : *fragments) {
+      auto bytes = wire::encode(fragment);
+      stream.insert(stream.end(), bytes.begin(), bytes.end());
+    }
+  }
+  stream.resize(std::min(stream.size(), after_bytes));
+  if (!stream.empty()) {
+    io_->queue(std::move(stream));  // teed as written: the capture shows the cut-off reply
+    io_->flush(std::nullopt, &core_->stop_waker);
+  }
+  std::lock_guard lock(read_mu_);
+  dead_ = true;  // the connection closes as run() ends
+}
+
 void ServerConnection::send_fault(std::uint32_t call_id, std::uint32_t status, std::uint8_t flags,
-                                  std::uint8_t cancel_count) {
+                                  std::uint8_t cancel_count, std::uint16_t opnum) {
   wire::CoPdu reply;
   reply.type = wire::PType::fault;
   reply.flags = static_cast<std::uint8_t>(wire::pfc::kFirstFrag | wire::pfc::kLastFrag | flags);
@@ -234,7 +274,7 @@ void ServerConnection::send_fault(std::uint32_t call_id, std::uint32_t status, s
   fault.status = status;
   reply.body = fault;
   send(reply);
-  core_->emit(ServerEventKind::fault_sent, call_id, 0, status);
+  core_->emit(ServerEventKind::fault_sent, call_id, opnum, status);
 }
 
 void ServerConnection::send(const wire::CoPdu& whole) {
@@ -303,7 +343,7 @@ bool ServerConnection::route_during_call(const Bytes& bytes, ServerCall& call) {
   bool ours = pdu->call_id == call.call_id();
   if (pdu->type == wire::PType::co_cancel || pdu->type == wire::PType::orphaned) {
     bool orphaned = pdu->type == wire::PType::orphaned;
-    if (ours) {  // for another call: ignored (CS-SRV-6)
+    if (ours && !core_->options.cancel_deaf) {  // for another call: ignored (CS-SRV-6)
       call.note_cancel(orphaned);
       found_.push_back(orphaned ? ServerEventKind::orphaned_arrived
                                 : ServerEventKind::cancel_arrived);

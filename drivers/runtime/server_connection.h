@@ -44,9 +44,14 @@ class ServerConnection final : public ServerCallHost,
   void handle_bind(const wire::CoPdu& pdu);
   void handle_request(const wire::CoPdu& fragment);
   void execute(const wire::CoPdu& request);
+  // `opnum` for the fault_sent event: 0 where the request is not whole yet.
   void send_fault(std::uint32_t call_id, std::uint32_t status, std::uint8_t flags,
-                  std::uint8_t cancel_count);
+                  std::uint8_t cancel_count, std::uint16_t opnum = 0);
   void send(const wire::CoPdu& whole);
+  wire::CoPdu make_response(std::uint32_t call_id, std::uint16_t context_id, Bytes output,
+                            std::uint8_t flags, std::uint8_t cancel_count) const;
+  // ServerCrash: writes the first `after_bytes` bytes of `reply` and ends the connection.
+  void crash(const wire::CoPdu& reply, std::size_t after_bytes);
 
   std::shared_ptr<Server::Core> core_;
   std::unique_ptr<StreamConnection> io_;

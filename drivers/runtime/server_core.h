@@ -41,6 +41,7 @@ class ServerWorker {
 struct RoutineOutcome {
   Bytes output;
   std::optional<std::uint32_t> fault;
+  std::optional<std::size_t> crash_after;  // ServerCrash: drop the call after this many bytes
 };
 // Runs `routine` for `call` as the calling thread's current call (RpcTestCancel), with the
 // call_started event (and cancel_arrived when `cancelled_before`) and call_finished; an exception

@@ -1,10 +1,14 @@
 // rpcfit: the command line. The only place that wires concrete parts together.
+#include <pthread.h>
+
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "harness/cli/call_command.h"
 #include "harness/cli/capture_dump.h"
 #include "harness/cli/capture_example.h"
+#include "harness/cli/serve_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"rpcfit - conformance and fault-injection harness for DCE/RPC cancellation"};
@@ -54,6 +58,25 @@ int main(int argc, char** argv) {
   call->add_option("--capture", call_options.capture, "Also write the PDUs to this pcap file");
   call->add_flag("--json", call_options.json, "Print one JSON object");
 
+  rpcfit::cli::ServeOptions serve_options;
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Serve rpcfit's test interface, whose opnums play server behaviours, until interrupted");
+  serve
+      ->add_option("BINDING", serve_options.bindings,
+                   "Where to listen, e.g. ncacn_ip_tcp:127.0.0.1[0] (0: any port), ncalrpc:[name]")
+      ->required();
+  serve->add_option("--capture", serve_options.capture, "Write the PDUs to this pcap file");
+  serve->add_flag("--json", serve_options.json, "One JSON object per line");
+  serve->add_flag("--deaf", serve_options.deaf,
+                  "Cancel-deaf server runtime: ignore co_cancel, orphaned and cl_cancel, fault a "
+                  "pending cancel on a first fragment with 0x6BD and disconnect");
+  serve->footer(
+      "Opnums (input: a little-endian uint32 where noted; every answer echoes the input):\n"
+      "  0 normal   1 slow (delay ms)   2 hung   3 cancel-aware, raises the cancel (answers after\n"
+      "  ms without one; 0: never)   4 cancel-aware, returns normally (as 3)   5 deny (status 5)\n"
+      "  6 crash (drops the connection after this many bytes of the response)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -68,6 +91,18 @@ int main(int argc, char** argv) {
   }
 
   if (*call) return rpcfit::cli::call_command(call_options, std::cout, std::cerr);
+  if (*serve) {
+    // Every thread the server starts inherits the mask, so only sigwait() takes these signals.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    return rpcfit::cli::serve_command(serve_options, std::cout, std::cerr, [&stop_signals] {
+      int signal = 0;
+      sigwait(&stop_signals, &signal);
+    });
+  }
   if (*dump) return rpcfit::cli::capture_dump(dump_file, json, std::cout, std::cerr);
   if (*example) {
     auto written = rpcfit::cli::write_capture_example(example_file);

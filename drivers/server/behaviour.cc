@@ -1,0 +1,181 @@
+#include "drivers/server/behaviour.h"
+
+#include <algorithm>
+
+#include "drivers/runtime/rpc.h"
+
+namespace rpcfit::server {
+namespace {
+
+// Names as scenario files spell them.
+constexpr std::pair<BehaviourKind, std::string_view> kBehaviourNames[] = {
+    {BehaviourKind::normal, "normal"}, {BehaviourKind::slow, "slow"},
+    {BehaviourKind::hung, "hung"},     {BehaviourKind::cancel_aware, "cancel-aware"},
+    {BehaviourKind::deny, "deny"},     {BehaviourKind::crash, "crash"},
+};
+
+// A routine's view of its call, for recording.
+class Recording {
+ public:
+  Recording(rpc::ServerCall& call, EventRecorder& recorder) : call_(call), recorder_(recorder) {
+    note(EventKind::started);
+  }
+  void note(EventKind kind, RpcStatus status = status::kOk) {
+    recorder_.record({kind, call_.clock().now(), call_.call_id(), call_.opnum(), status});
+  }
+  [[noreturn]] void raise(RpcStatus status) {
+    note(EventKind::finished, status);
+    rpc::RpcRaiseException(status);
+  }
+  Bytes finish(Bytes output) {
+    note(EventKind::finished);
+    return output;
+  }
+
+ private:
+  rpc::ServerCall& call_;
+  EventRecorder& recorder_;
+};
+
+Bytes echo(ByteView input) {
+  return Bytes(input.begin(), input.end());
+}
+
+Bytes run_cancel_aware(const BehaviourSpec& spec, rpc::ServerCall& call, Recording& rec,
+                       ByteView input) {
+  std::optional<Duration> until;
+  if (spec.run_for) until = call.clock().now() + *spec.run_for;
+  for (;;) {
+    const RpcStatus polled = call.test_cancel();
+    rec.note(EventKind::polled, polled);
+    if (polled == status::kOk) {
+      rec.note(EventKind::saw_cancel);
+      if (spec.cleanup > Duration::zero()) call.sleep_for(spec.cleanup);
+      switch (spec.on_cancel) {
+        case OnCancel::raise:
+          rec.raise(status::kCallCancelled);  // CS-SRV-3
+        case OnCancel::return_normally:
+          return rec.finish(echo(input));
+      }
+    }
+    Duration wait = spec.poll_period;
+    if (until) {
+      const auto left = *until - call.clock().now();
+      if (left <= Duration::zero()) return rec.finish(echo(input));
+      wait = std::min(wait, left);
+    }
+    if (!call.sleep_for(wait)) return rec.finish(echo(input));  // the server stops
+  }
+}
+
+}  // namespace
+
+std::string_view behaviour_name(BehaviourKind kind) {
+  for (const auto& [k, name] : kBehaviourNames) {
+    if (k == kind) return name;
+  }
+  return "?";
+}
+
+std::optional<BehaviourKind> parse_behaviour(std::string_view name) {
+  for (const auto& [kind, known] : kBehaviourNames) {
+    if (known == name) return kind;
+  }
+  return std::nullopt;
+}
+
+std::string_view event_name(EventKind kind) {
+  switch (kind) {
+    case EventKind::started:
+      return "started";
+    case EventKind::polled:
+      return "polled";
+    case EventKind::saw_cancel:
+      return "saw_cancel";
+    case EventKind::finished:
+      return "finished";
+    case EventKind::result_discarded:
+      return "result_discarded";
+  }
+  return "?";
+}
+
+void EventRecorder::record(const BehaviourEvent& event) {
+  {
+    std::lock_guard lock(mu_);
+    events_.push_back(event);
+    cv_.notify_all();
+  }
+  if (listener_) listener_(event);
+}
+
+void EventRecorder::set_listener(std::function<void(const BehaviourEvent&)> listener) {
+  listener_ = std::move(listener);
+}
+
+std::vector<BehaviourEvent> EventRecorder::events() const {
+  std::lock_guard lock(mu_);
+  return events_;
+}
+
+std::vector<BehaviourEvent> EventRecorder::events_of(std::uint32_t call_id) const {
+  std::lock_guard lock(mu_);
+  std::vector<BehaviourEvent> out;
+  std::copy_if(events_.begin(), events_.end(), std::back_inserter(out),
+               [call_id](const BehaviourEvent& e) { return e.call_id == call_id; });
+  return out;
+}
+
+int EventRecorder::count(EventKind kind) const {
+  std::lock_guard lock(mu_);
+  return static_cast<int>(std::count_if(
+      events_.begin(), events_.end(), [kind](const BehaviourEvent& e) { return e.kind == kind; }));
+}
+
+bool EventRecorder::wait_for(EventKind kind, int n, std::chrono::milliseconds patience) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, patience, [&] {
+    return std::count_if(events_.begin(), events_.end(),
+                         [kind](const BehaviourEvent& e) { return e.kind == kind; }) >= n;
+  });
+}
+
+void EventRecorder::on_server_event(const rpc::ServerEvent& event) {
+  if (event.kind != rpc::ServerEventKind::result_discarded) return;
+  record({EventKind::result_discarded, event.at, event.call_id, event.opnum, status::kOk});
+}
+
+rpc::ManagerRoutine make_routine(const BehaviourSpec& spec,
+                                 std::shared_ptr<EventRecorder> recorder) {
+  return [spec, recorder](rpc::ServerCall& call, ByteView input) -> Bytes {
+    Recording rec(call, *recorder);
+    switch (spec.kind) {
+      case BehaviourKind::normal:
+        return rec.finish(spec.response_size ? counting_bytes(*spec.response_size) : echo(input));
+      case BehaviourKind::slow:
+        call.sleep_for(spec.delay);  // cancels go unheeded
+        return rec.finish(echo(input));
+      case BehaviourKind::hung:
+        call.wait_until([] { return false; });  // until the server stops
+        return rec.finish(echo(input));
+      case BehaviourKind::cancel_aware:
+        return run_cancel_aware(spec, call, rec, input);
+      case BehaviourKind::deny:
+        rec.raise(status::kAccessDenied);  // CS-SRV-7
+      case BehaviourKind::crash:
+        if (spec.delay > Duration::zero()) call.sleep_for(spec.delay);
+        rec.note(EventKind::finished);
+        throw rpc::ServerCrash{echo(input), spec.crash_after_bytes};
+    }
+    return rec.finish(echo(input));
+  };
+}
+
+Bytes counting_bytes(std::size_t size) {
+  Bytes out(size);
+  for (std::size_t i = 0; i < size; ++i)
+    out[i] = static_cast<std::uint8_t>(i & 0xFF);
+  return out;
+}
+
+}  // namespace rpcfit::server

@@ -1,0 +1,124 @@
+#include "harness/cli/serve_command.h"
+
+#include <memory>
+
+#include "captures/pcap_writer.h"
+#include "drivers/runtime/rpc.h"
+#include "drivers/runtime/runtime.h"
+#include "drivers/runtime/server.h"
+#include "drivers/runtime/string_binding.h"
+#include "drivers/server/serve_interface.h"
+#include "harness/cli/serve_log.h"
+
+namespace rpcfit::cli {
+namespace {
+
+struct Listen {
+  transport::Protseq protseq;
+  std::string host;
+  std::string endpoint;
+};
+
+// Where to listen for `text`; an IP protocol sequence without a port takes any free one on the
+// loopback address unless an address is given.
+Result<Listen, std::string> endpoint_of(const std::string& text) {
+  auto parsed = rpc::parse_string_binding(text);
+  if (!parsed) return unexpected(rpc::status_text(parsed.error()));
+  Listen e{parsed->protseq, parsed->network_address, parsed->endpoint};
+  switch (e.protseq) {
+    case transport::Protseq::ncacn_ip_tcp:
+    case transport::Protseq::ncacn_http:
+    case transport::Protseq::ncadg_ip_udp:
+      if (e.host.empty()) e.host = "127.0.0.1";
+      if (e.endpoint.empty()) e.endpoint = "0";
+      break;
+    case transport::Protseq::ncacn_np:
+    case transport::Protseq::ncalrpc:
+    case transport::Protseq::ncadg_mq:
+      if (e.endpoint.empty()) return unexpected(std::string("a name is needed, e.g. ncalrpc:[x]"));
+      break;
+  }
+  return e;
+}
+
+std::string binding_text(const Listen& e, const std::string& name) {
+  std::string protseq(transport::protseq_name(e.protseq));
+  switch (e.protseq) {
+    case transport::Protseq::ncacn_ip_tcp:
+    case transport::Protseq::ncacn_http:
+    case transport::Protseq::ncadg_ip_udp:
+      return protseq + ":" + e.host + "[" + name + "]";
+    case transport::Protseq::ncacn_np:
+    case transport::Protseq::ncalrpc:
+    case transport::Protseq::ncadg_mq:
+      break;
+  }
+  return protseq + ":[" + name + "]";
+}
+
+}  // namespace
+
+int serve_command(const ServeOptions& o, std::ostream& out, std::ostream& err,
+                  const std::function<void()>& wait_for_stop) {
+  std::vector<Listen> endpoints;
+  for (const auto& text : o.bindings) {
+    auto e = endpoint_of(text);
+    if (!e) {
+      err << "rpcfit: serve: " << text << ": " << e.error() << '\n';
+      return 2;
+    }
+    endpoints.push_back(*e);
+  }
+  std::unique_ptr<captures::PcapWriter> writer;
+  if (!o.capture.empty()) {
+    auto opened = captures::PcapWriter::open(o.capture);
+    if (!opened) {
+      err << "rpcfit: serve: cannot write the capture: " << opened.error().to_string() << '\n';
+      return 2;
+    }
+    writer = std::move(*opened);
+  }
+
+  // Declared so that the log and the capture outlive the server, and the clock outlives both.
+  RealClock clock;
+  ServeLog log(out, o.json);
+  auto recorder = std::make_shared<server::EventRecorder>();
+  recorder->set_listener([&log](const server::BehaviourEvent& e) { log.on_behaviour(e); });
+  rpc::RuntimeOptions runtime_options;
+  runtime_options.clock = &clock;
+  runtime_options.capture = writer.get();
+  runtime_options.run_dir = o.run_dir;
+  rpc::Runtime runtime(runtime_options);
+  rpc::ServerOptions server_options;
+  server_options.cancel_deaf = o.deaf;
+  server_options.observer = [&log, recorder](const rpc::ServerEvent& e) {
+    recorder->on_server_event(e);
+    log.on_server(e);
+  };
+  int status = 0;
+  {
+    rpc::Server server(runtime, server_options);
+    server.register_interface(server::serve_interface(recorder));
+    for (const auto& e : endpoints) {
+      auto name = server.listen(e.protseq, e.endpoint, e.host);
+      if (!name) {
+        err << "rpcfit: serve: cannot listen on " << binding_text(e, e.endpoint) << ": "
+            << name.error() << '\n';
+        return 2;
+      }
+      log.listening(binding_text(e, *name));
+    }
+    wait_for_stop();
+    server.stop(std::chrono::seconds(5));
+  }
+  if (writer) {
+    auto closed = writer->close();
+    if (!closed) {
+      err << "rpcfit: serve: cannot write the capture: " << closed.error().to_string() << '\n';
+      status = 2;
+    }
+  }
+  return status;
+}
+
+}  // namespace rpcfit::cli
