@@ -146,6 +146,9 @@ std::unique_ptr<ClientConnection> Binding::open_connection(const wire::SyntaxId&
   }
   auto connection = std::make_unique<ClientConnection>();
   connection->io = std::move(*io);
+  if (runtime_.options().stream_decorator) {
+    connection->io = runtime_.options().stream_decorator(std::move(connection->io), true);
+  }
   connection->iface = iface;
   auto& conn = *connection->io;
   auto fail = [&](RpcStatus status, const std::string& detail) {

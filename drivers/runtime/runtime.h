@@ -20,6 +20,7 @@
 #include "harness/core/clock.h"
 #include "harness/seams/capture_sink.h"
 #include "harness/seams/datagram.h"
+#include "harness/seams/transport.h"
 
 namespace rpcfit::rpc {
 
@@ -34,6 +35,12 @@ struct RuntimeOptions {
   // loses, duplicates or reorders datagrams; empty: none.
   std::function<std::unique_ptr<DatagramSocket>(std::unique_ptr<DatagramSocket>)>
       datagram_decorator;
+  // Wraps every stream connection the runtime's clients open (client_side true, right after the
+  // connect) and its servers accept (client_side false, before the connection's thread starts),
+  // e.g. a decorator that delays, drops or cuts PDUs (fault/stream_faults.h); empty: none.
+  std::function<std::unique_ptr<StreamConnection>(std::unique_ptr<StreamConnection>,
+                                                  bool client_side)>
+      stream_decorator;
 };
 
 // The synchronous call in progress on a client thread, shared with cancelling threads.

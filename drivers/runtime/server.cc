@@ -99,6 +99,7 @@ bool Server::Core::spawn(std::shared_ptr<ServerWorker> worker, std::function<voi
 
 void Server::Core::start_connection(std::unique_ptr<StreamConnection> io,
                                     transport::Protseq protseq, const std::string& endpoint) {
+  if (runtime_options.stream_decorator) io = runtime_options.stream_decorator(std::move(io), false);
   auto connection =
       std::make_shared<ServerConnection>(shared_from_this(), std::move(io), protseq, endpoint);
   // Refused: closed at once, and with the connection object if its thread could not start.
