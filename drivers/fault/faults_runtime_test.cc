@@ -96,7 +96,8 @@ TEST(StreamFaults, OnTheServerSideLatencyDelaysWhatTheServerSends) {
   EXPECT_GE(took, milliseconds(800));
   EXPECT_LT(took, milliseconds(800) + kLate);
   // Held back by the server's flush: the client's capture sees it late, not early.
-  auto response = rpc::testing::of_type(p.capture.pdus(), "response", false);
+  const auto pdus = p.capture.pdus();
+  auto response = rpc::testing::of_type(pdus, "response", false);
   ASSERT_EQ(response.size(), 1u);
   EXPECT_GE(response.front()->at - start, milliseconds(800));
   EXPECT_EQ(plan->describe_counters(), "latency=1");

@@ -74,9 +74,12 @@ class MemoryCapture : public CaptureSink {
   int closed_ = 0;
 };
 
-// The PDUs of `type` in one direction, pointing into `pdus`.
+// The PDUs of `type` in one direction, pointing into `pdus` (so not into a temporary: keep the
+// vector, e.g. `const auto pdus = capture.pdus();`; MemoryCapture::count_sent counts).
 std::vector<const SeenPdu*> of_type(const std::vector<SeenPdu>& pdus, const std::string& type,
                                     bool outbound);
+std::vector<const SeenPdu*> of_type(std::vector<SeenPdu>&& pdus, const std::string& type,
+                                    bool outbound) = delete;
 
 // Records server events.
 class EventLog {

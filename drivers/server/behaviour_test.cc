@@ -155,7 +155,8 @@ TEST(BehaviourCrash, AfterNBytesTheClientGetsACutOffResponse) {
   input[0] = 30;  // crash after 30 bytes: a response header and a little more
   input[1] = input[2] = input[3] = 0;
   EXPECT_EQ(s.raised(serve_op::kCrash, input), status::kCallFailed);
-  auto inbound = rpc::testing::of_type(s.p.capture.pdus(), "response", false);
+  const auto pdus = s.p.capture.pdus();
+  auto inbound = rpc::testing::of_type(pdus, "response", false);
   EXPECT_TRUE(inbound.empty()) << "a cut-off PDU is no response";
 }
 

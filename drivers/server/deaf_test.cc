@@ -82,7 +82,8 @@ TEST(DeafServerCo, APendingCancelOnTheFirstFragmentIsFaultedAndTheConnectionClos
   go.set_value();
   caller.join();
   EXPECT_EQ(raised, status::kNoCallActive);  // 0x6BD
-  auto faults = of_type(d.p.capture.pdus(), "fault", false);
+  const auto pdus = d.p.capture.pdus();
+  auto faults = of_type(pdus, "fault", false);
   ASSERT_EQ(faults.size(), 1u);
   EXPECT_EQ(faults[0]->flags,
             wire::pfc::kFirstFrag | wire::pfc::kLastFrag | wire::pfc::kDidNotExecute);
