@@ -72,7 +72,8 @@ std::vector<const SeenPdu*> of_type(const std::vector<SeenPdu>& pdus, const std:
 }
 
 std::size_t MemoryCapture::count_sent(const std::string& type) const {
-  return of_type(pdus(), type, true).size();
+  const auto seen = pdus();
+  return of_type(seen, type, true).size();
 }
 
 bool MemoryCapture::wait_sent(const std::string& type, std::size_t n) const {
