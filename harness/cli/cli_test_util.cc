@@ -138,6 +138,29 @@ ChildProcess::~ChildProcess() {
   if (out_ >= 0) close(out_);
 }
 
+int ChildProcess::terminate(std::chrono::seconds limit) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  const auto deadline = Clock::now() + limit;
+  while (out_ >= 0) {
+    pollfd fd{out_, POLLIN, 0};
+    const int ready = poll(&fd, 1, remaining_ms(deadline));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      kill(pid_, SIGKILL);
+      break;
+    }
+    char buf[256];
+    const ssize_t n = read(out_, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    buffered_.append(buf, static_cast<std::size_t>(n));
+  }
+  const int status = exit_status(pid_);
+  pid_ = -1;
+  return status;
+}
+
 std::optional<std::string> ChildProcess::read_line(std::chrono::seconds limit) {
   const auto deadline = Clock::now() + limit;
   for (;;) {

@@ -37,6 +37,10 @@ class ChildProcess {
   bool started() const { return pid_ > 0; }
   // The next line of its output without the newline; nullopt at end of output or after `limit`.
   std::optional<std::string> read_line(std::chrono::seconds limit);
+  // Stops it cleanly: SIGTERM, then its output is collected (read_line() still returns it) until
+  // it closes it, and the child is reaped. After `limit` it is killed (SIGKILL) instead. Returns
+  // its exit status; -1 when a signal ended it or it had already been reaped.
+  int terminate(std::chrono::seconds limit = std::chrono::seconds(60));
 
  private:
   pid_t pid_ = -1;

@@ -3,12 +3,33 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdint>
+#include <functional>
 #include <iostream>
 
 #include "harness/cli/call_command.h"
 #include "harness/cli/capture_dump.h"
 #include "harness/cli/capture_example.h"
+#include "harness/cli/proxy_command.h"
 #include "harness/cli/serve_command.h"
+
+namespace {
+
+// Blocks SIGINT and SIGTERM in this thread, and so in every thread started after, and returns a
+// wait for one of them: only sigwait() takes these signals.
+std::function<void()> stop_on_signal() {
+  static sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return [] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+  };
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"rpcfit - conformance and fault-injection harness for DCE/RPC cancellation"};
@@ -77,6 +98,26 @@ int main(int argc, char** argv) {
       "  ms without one; 0: never)   4 cancel-aware, returns normally (as 3)   5 deny (status 5)\n"
       "  6 crash (drops the connection after this many bytes of the response)");
 
+  rpcfit::cli::ProxyCommandOptions proxy_options;
+  std::uint64_t proxy_seed = 0;
+  CLI::App* proxy = app.add_subcommand(
+      "proxy",
+      "Forward a foreign client's conversations to a server, injecting seeded faults per PDU, "
+      "until interrupted");
+  proxy->add_option("--listen", proxy_options.listen, "ADDR:PORT to listen on (port 0: any)")
+      ->required();
+  proxy->add_option("--upstream", proxy_options.upstream, "ADDR:PORT of the server")->required();
+  proxy->add_flag("--udp", proxy_options.udp, "Proxy UDP datagrams (ncadg_ip_udp), not TCP");
+  proxy->add_option("--fault", proxy_options.faults,
+                    "A fault, e.g. latency,delay=200ms,dir=s2c or drop,p=0.25 (repeatable)");
+  auto* seed =
+      proxy->add_option("--seed", proxy_seed, "Seed of the fault decisions (default: fresh)");
+  proxy->add_option("--capture", proxy_options.capture,
+                    "Write what left the proxy, client <-> server, to this pcap file");
+  proxy->footer(
+      "Faults apply per direction (dir=c2s: client to server, dir=s2c: server to client) and per\n"
+      "PDU; delays are real time. reorder is UDP only; reset and slice are TCP only.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -91,17 +132,11 @@ int main(int argc, char** argv) {
   }
 
   if (*call) return rpcfit::cli::call_command(call_options, std::cout, std::cerr);
-  if (*serve) {
-    // Every thread the server starts inherits the mask, so only sigwait() takes these signals.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    return rpcfit::cli::serve_command(serve_options, std::cout, std::cerr, [&stop_signals] {
-      int signal = 0;
-      sigwait(&stop_signals, &signal);
-    });
+  if (*serve)
+    return rpcfit::cli::serve_command(serve_options, std::cout, std::cerr, stop_on_signal());
+  if (*proxy) {
+    if (seed->count() > 0) proxy_options.seed = proxy_seed;
+    return rpcfit::cli::proxy_command(proxy_options, std::cout, std::cerr, stop_on_signal());
   }
   if (*dump) return rpcfit::cli::capture_dump(dump_file, json, std::cout, std::cerr);
   if (*example) {

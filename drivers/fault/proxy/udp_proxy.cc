@@ -1,0 +1,253 @@
+// The UDP proxy: one thread polls the listening socket and every mapping's upstream socket, and
+// sends the datagrams it holds back (delay) when they are due.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "drivers/fault/corrupt.h"
+#include "drivers/fault/proxy/proxy_internal.h"
+#include "drivers/fault/proxy/proxy_socket.h"
+
+namespace rpcfit::fault::proxy_internal {
+namespace {
+
+constexpr std::size_t kMaxDatagram = 65536;
+
+// One client address and its own upstream socket: a conversation.
+struct Mapping {
+  Endpoint client;
+  SockAddr client_address;
+  Fd upstream;
+  std::uint64_t index = 0;
+  std::shared_ptr<FaultPlan> plan;
+  Duration last_active{0};
+  // reorder: datagrams held until the next one of their direction is sent (c2s, s2c).
+  std::vector<Bytes> held[2];
+};
+
+struct Scheduled {
+  std::shared_ptr<Mapping> mapping;
+  Direction direction = Direction::client_to_server;
+  Bytes bytes;
+  unsigned copies = 1;
+  bool hold = false;
+};
+
+std::size_t index_of(Direction d) {
+  switch (d) {
+    case Direction::client_to_server:
+      return 0;
+    case Direction::server_to_client:
+      return 1;
+  }
+  return 0;
+}
+
+class UdpProxy final : public Proxy {
+ public:
+  UdpProxy(ProxyOptions options, Fd listener)
+      : Proxy(std::move(options)),
+        listener_(std::move(listener)),
+        listening_(local_endpoint(listener_.get())) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~UdpProxy() override { stop(); }
+
+  Endpoint listening() const override { return listening_; }
+
+  void stop() override {
+    std::lock_guard lock(stop_mu_);
+    stop_.set();
+    if (thread_.joinable()) thread_.join();
+    scheduled_.clear();
+    mappings_.clear();
+    listener_.reset();
+  }
+
+ private:
+  void loop();
+  void from_client(Bytes& buffer);
+  void from_upstream(const std::shared_ptr<Mapping>& m, Bytes& buffer);
+  void handle(const std::shared_ptr<Mapping>& m, Direction direction, Bytes datagram);
+  void emit(Scheduled& s);
+  void send(Mapping& m, Direction direction, const Bytes& datagram);
+  void run_due();
+  void expire_idle();
+
+  Fd listener_;
+  const Endpoint listening_;
+  Latch stop_;
+  std::mutex stop_mu_;
+  // Owned by the loop's thread.
+  std::map<Endpoint, std::shared_ptr<Mapping>> mappings_;
+  std::multimap<std::pair<Duration, std::uint64_t>, Scheduled> scheduled_;  // (due, order)
+  std::uint64_t order_ = 0;
+  std::thread thread_;
+};
+
+void UdpProxy::loop() {
+  Bytes buffer(kMaxDatagram);
+  std::vector<pollfd> fds;
+  std::vector<std::shared_ptr<Mapping>> polled;
+  for (;;) {
+    run_due();
+    expire_idle();
+    fds.assign({{stop_.fd(), POLLIN, 0}, {listener_.get(), POLLIN, 0}});
+    polled.clear();
+    for (const auto& [client, m] : mappings_) {
+      fds.push_back({m->upstream.get(), POLLIN, 0});
+      polled.push_back(m);
+    }
+    // Wake for the next due datagram, and at least once a second to expire idle mappings.
+    Duration wake = clock_.now() + std::chrono::seconds(1);
+    if (!scheduled_.empty()) wake = std::min(wake, scheduled_.begin()->first.first);
+    const auto left = clock_.real_remaining(Deadline(wake)).value_or(Duration{0});
+    timespec ts{static_cast<time_t>(left.count() / 1'000'000'000),
+                static_cast<long>(left.count() % 1'000'000'000)};
+    const int ready = ::ppoll(fds.data(), fds.size(), &ts, nullptr);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0 || fds[0].revents != 0) return;
+    if (fds[1].revents != 0) from_client(buffer);
+    for (std::size_t i = 0; i < polled.size(); ++i) {
+      if (fds[i + 2].revents != 0) from_upstream(polled[i], buffer);
+    }
+  }
+}
+
+void UdpProxy::from_client(Bytes& buffer) {
+  for (;;) {
+    sockaddr_storage from{};
+    socklen_t length = sizeof from;
+    const ssize_t n = ::recvfrom(listener_.get(), buffer.data(), buffer.size(), 0,
+                                 reinterpret_cast<sockaddr*>(&from), &length);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;  // drained (EAGAIN), or an error ICMP left on the socket
+    const Endpoint client = from_sockaddr(from);
+    auto& m = mappings_[client];
+    if (!m) {
+      auto upstream = ::socket(options_.upstream.address.v6 ? AF_INET6 : AF_INET,
+                               SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      const SockAddr to = to_sockaddr(options_.upstream);
+      if (upstream < 0 || ::connect(upstream, to.get(), to.length) != 0) {
+        const int err = errno;
+        if (upstream >= 0) ::close(upstream);
+        mappings_.erase(client);
+        count_upstream_failure();
+        log("datagrams from " + client.to_string() + ": upstream " + options_.upstream.to_string() +
+            " unreachable: " + errno_text("connect", err));
+        continue;
+      }
+      m = std::make_shared<Mapping>();
+      m->client = client;
+      std::memcpy(&m->client_address.storage, &from, sizeof from);
+      m->client_address.length = length;
+      m->upstream.reset(upstream);
+      auto conversation = next_conversation();
+      m->index = conversation.index;
+      m->plan = std::move(conversation.plan);
+    }
+    handle(m, Direction::client_to_server, Bytes(buffer.begin(), buffer.begin() + n));
+  }
+}
+
+void UdpProxy::from_upstream(const std::shared_ptr<Mapping>& m, Bytes& buffer) {
+  for (;;) {
+    const ssize_t n = ::recv(m->upstream.get(), buffer.data(), buffer.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    // EAGAIN: drained; ECONNREFUSED: nobody listens upstream (yet), which the client sees as
+    // silence, as it would without the proxy.
+    if (n < 0) return;
+    handle(m, Direction::server_to_client, Bytes(buffer.begin(), buffer.begin() + n));
+  }
+}
+
+void UdpProxy::handle(const std::shared_ptr<Mapping>& m, Direction direction, Bytes datagram) {
+  const Duration now = clock_.now();
+  m->last_active = now;
+  Scheduled s;
+  s.mapping = m;
+  s.direction = direction;
+  s.bytes = std::move(datagram);
+  Duration due = now;
+  if (const auto facts = facts_of(direction, s.bytes)) {
+    const Action action = m->plan->decide(*facts, now);
+    if (action.blackhole || action.drop) return;
+    for (const auto& c : action.corruptions)
+      (void)corrupt_field(s.bytes, c.field, c.value);
+    if (action.truncate_to && *action.truncate_to < s.bytes.size()) {
+      s.bytes.resize(*action.truncate_to);
+    }
+    s.copies = action.copies;
+    s.hold = action.hold;
+    due = now + action.delay;
+  }
+  if (due <= now) {
+    emit(s);
+  } else {
+    scheduled_.emplace(std::make_pair(due, order_++), std::move(s));
+  }
+}
+
+void UdpProxy::emit(Scheduled& s) {
+  auto& held = s.mapping->held[index_of(s.direction)];
+  if (s.hold) {
+    for (unsigned i = 0; i < s.copies; ++i)
+      held.push_back(s.bytes);
+    return;
+  }
+  for (unsigned i = 0; i < s.copies; ++i)
+    send(*s.mapping, s.direction, s.bytes);
+  std::vector<Bytes> released;
+  released.swap(held);
+  for (const auto& d : released)
+    send(*s.mapping, s.direction, d);
+}
+
+void UdpProxy::send(Mapping& m, Direction direction, const Bytes& datagram) {
+  const bool c2s = direction == Direction::client_to_server;
+  const ssize_t n = c2s ? ::send(m.upstream.get(), datagram.data(), datagram.size(), 0)
+                        : ::sendto(listener_.get(), datagram.data(), datagram.size(), 0,
+                                   m.client_address.get(), m.client_address.length);
+  if (n < 0) return;  // lost, as a datagram may be
+  if (options_.capture == nullptr) return;
+  const Endpoint& upstream = options_.upstream;
+  options_.capture->pdu(CapturedPdu{clock_.wall_now(), TransportKind::udp,
+                                    c2s ? m.client : upstream, c2s ? upstream : m.client,
+                                    datagram});
+}
+
+void UdpProxy::run_due() {
+  while (!scheduled_.empty() && scheduled_.begin()->first.first <= clock_.now()) {
+    Scheduled s = std::move(scheduled_.begin()->second);
+    scheduled_.erase(scheduled_.begin());
+    emit(s);
+  }
+}
+
+void UdpProxy::expire_idle() {
+  const Duration now = clock_.now();
+  for (auto it = mappings_.begin(); it != mappings_.end();) {
+    if (now - it->second->last_active >= options_.udp_idle) {
+      it = mappings_.erase(it);  // datagrams still scheduled keep it alive until sent
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Proxy>, std::string> start_udp(ProxyOptions options) {
+  auto listener = bound_socket(options.listen, true);
+  if (!listener)
+    return unexpected("cannot listen on " + options.listen.to_string() + ": " + listener.error());
+  return std::unique_ptr<Proxy>(new UdpProxy(std::move(options), std::move(*listener)));
+}
+
+}  // namespace rpcfit::fault::proxy_internal
