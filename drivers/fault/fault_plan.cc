@@ -8,16 +8,6 @@
 namespace rpcfit::fault {
 namespace {
 
-std::size_t index_of(Direction d) {
-  switch (d) {
-    case Direction::client_to_server:
-      return 0;
-    case Direction::server_to_client:
-      return 1;
-  }
-  return 0;
-}
-
 std::size_t index_of(FaultKind k) {
   return static_cast<std::size_t>(k);
 }
@@ -180,7 +170,7 @@ void FaultPlan::fire(Armed& armed, const PduFacts& facts, std::uint64_t bytes_be
 
 Action FaultPlan::decide(const PduFacts& facts, Duration now) {
   std::lock_guard lock(mu_);
-  const std::size_t dir = index_of(facts.direction);
+  const std::size_t dir = direction_index(facts.direction);
   Action held;
   held.blackhole = true;
   if (blackholed_[dir]) {
@@ -235,7 +225,7 @@ Action FaultPlan::combine(const PduFacts& facts, Duration now, Fired& fired) {
     count(FaultKind::slice);
   }
   if (!fired.bandwidth.empty()) {
-    const std::size_t dir = index_of(facts.direction);
+    const std::size_t dir = direction_index(facts.direction);
     const std::size_t size = a.truncate_to.value_or(facts.size);
     const std::uint64_t out = a.reset ? std::min(a.reset->offset, size) : size * a.copies;
     Duration pace{0};

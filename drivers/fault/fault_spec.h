@@ -30,6 +30,10 @@
 namespace rpcfit::fault {
 
 enum class Direction : std::uint8_t { client_to_server, server_to_client };
+// 0 and 1, for arrays indexed by direction.
+inline std::size_t direction_index(Direction d) {
+  return d == Direction::client_to_server ? 0 : 1;
+}
 
 // "c2s" and "s2c".
 std::string_view direction_name(Direction d);

@@ -19,16 +19,6 @@ std::size_t held_by(const Bytes& bytes, const Bytes& teed) {
   return bytes.size() + teed.size();
 }
 
-std::size_t index_of(Direction d) {
-  switch (d) {
-    case Direction::client_to_server:
-      return 0;
-    case Direction::server_to_client:
-      return 1;
-  }
-  return 0;
-}
-
 }  // namespace
 
 void TcpLink::cut_connection(bool with_reset) {
@@ -51,7 +41,7 @@ void TcpLink::tee_opened() {
 
 void TcpLink::tee_closed(Direction from) {
   std::lock_guard lock(tee_mu);
-  bool& closed = closed_[index_of(from)];
+  bool& closed = closed_[direction_index(from)];
   if (closed) return;
   closed = true;
   if (capture == nullptr) return;

@@ -39,16 +39,6 @@ struct Scheduled {
   bool hold = false;
 };
 
-std::size_t index_of(Direction d) {
-  switch (d) {
-    case Direction::client_to_server:
-      return 0;
-    case Direction::server_to_client:
-      return 1;
-  }
-  return 0;
-}
-
 class UdpProxy final : public Proxy {
  public:
   UdpProxy(ProxyOptions options, Fd listener)
@@ -195,7 +185,7 @@ void UdpProxy::handle(const std::shared_ptr<Mapping>& m, Direction direction, By
 }
 
 void UdpProxy::emit(Scheduled& s) {
-  auto& held = s.mapping->held[index_of(s.direction)];
+  auto& held = s.mapping->held[direction_index(s.direction)];
   if (s.hold) {
     for (unsigned i = 0; i < s.copies; ++i)
       held.push_back(s.bytes);
