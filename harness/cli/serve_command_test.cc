@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -126,6 +129,28 @@ TEST(ServeCommand, JsonLinesShowTheCancelTheRoutineSaw) {
   for (const auto& e : j["events"])
     saw = saw || e["event"] == "saw_cancel";
   EXPECT_TRUE(saw) << j.dump();
+}
+
+TEST(ServeCommand, CapturesWhatItExchangedForCaptureDump) {
+  std::string dir = (std::filesystem::path(::testing::TempDir()) / "rpcfit-serve-XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  const std::string pcap = dir + "/serve.pcap";
+  Served s({"ncacn_ip_tcp:127.0.0.1[0]", "--capture", pcap}, 1);
+  ASSERT_EQ(s.listening.size(), 1u);
+  {
+    Client c;
+    auto binding = c.bind(binding_in(s.listening[0]));
+    ASSERT_NE(binding, nullptr);
+    EXPECT_EQ(binding->call(rpc::test_interface_id(), kNormal, Bytes{5}), Bytes{5});
+  }
+  ASSERT_TRUE(s.process->read_line(kPatience).has_value());
+  EXPECT_EQ(s.process->terminate(), 0) << "SIGTERM is a clean stop";
+  auto dump = testing::run_process({RPCFIT_EXECUTABLE, "capture", "dump", pcap});
+  EXPECT_EQ(dump.status, 0) << dump.err;
+  for (const char* type : {"bind ", "bind_ack ", "request ", "response "}) {
+    EXPECT_NE(dump.out.find(type), std::string::npos) << type << " missing from\n" << dump.out;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ServeCommand, ABadBindingIsAnErrorNamingIt) {
