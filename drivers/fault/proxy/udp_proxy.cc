@@ -18,6 +18,9 @@ namespace rpcfit::fault::proxy_internal {
 namespace {
 
 constexpr std::size_t kMaxDatagram = 65536;
+// Client addresses served at once (each holds an upstream socket); datagrams from more are dropped
+// until idle ones expire.
+constexpr std::size_t kMaxMappings = 1024;
 
 // One client address and its own upstream socket: a conversation.
 struct Mapping {
@@ -119,6 +122,10 @@ void UdpProxy::from_client(Bytes& buffer) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return;  // drained (EAGAIN), or an error ICMP left on the socket
     const Endpoint client = from_sockaddr(from);
+    if (mappings_.count(client) == 0 && mappings_.size() >= kMaxMappings) {
+      expire_idle();
+      if (mappings_.size() >= kMaxMappings) continue;  // a descriptor each: dropped, as on a net
+    }
     auto& m = mappings_[client];
     if (!m) {
       auto upstream = ::socket(options_.upstream.address.v6 ? AF_INET6 : AF_INET,
