@@ -90,7 +90,7 @@ void FaultyStream::queue(Bytes pdu) {
   if (action.reset) {
     pdu.resize(std::min(action.reset->offset, pdu.size()));
     if (!pdu.empty()) add_writes(std::move(pdu), action, due);
-    steps_.push_back(Step{StepKind::cut, {}, 0, due, Duration{0}, std::nullopt});
+    steps_.push_back(Step{StepKind::cut, {}, 0, due, Duration{0}, std::nullopt, action.reset->rst});
     return;
   }
   for (unsigned copy = 1; copy < action.copies; ++copy)
@@ -124,7 +124,7 @@ IoResult FaultyStream::flush(const Deadline& deadline, const Waker* waker) {
         swallowed_ += taken.swallowed;
         break;
       case StepKind::cut:
-        cut();
+        cut(taken.rst);
         return {IoStatus::failed, kResetDetail};
     }
   }
@@ -191,7 +191,7 @@ std::optional<IoResult> FaultyStream::receive_step(Bytes& pdu, const Deadline* d
   }
   if (action.drop) return std::nullopt;
   if (action.reset) {
-    cut();
+    cut(action.reset->rst);
     return IoResult{IoStatus::failed, kResetDetail};
   }
   edit_pdu(got, action);
@@ -217,11 +217,19 @@ IoResult FaultyStream::try_receive(Bytes& pdu) {
   }
 }
 
-void FaultyStream::cut() {
+void FaultyStream::cut(bool rst) {
   cut_.store(true);
   const std::uint64_t one = 1;
   (void)!::write(wake_fd_, &one, sizeof one);
-  inner_->interrupt();
+  if (rst) {
+    inner_->abort();
+  } else {
+    inner_->interrupt();
+  }
+}
+
+void FaultyStream::abort() {
+  cut(true);
 }
 
 void FaultyStream::interrupt() {

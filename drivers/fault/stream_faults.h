@@ -13,9 +13,8 @@
 //    queue, so a later PDU never overtakes an earlier one. A flush whose deadline or waker comes
 //    first returns timed_out / woken and keeps its progress, like any flush.
 //  - reset: min(offset, size) bytes of the PDU are written (sliced if slice is set), then the inner
-//    connection is shut down in both directions; that flush and every later call fail
-//    ("connection reset (fault)"). The StreamConnection seam cannot set SO_LINGER, so rst and
-//    close cut alike: the peer reads end of stream (or a reset, if it had unread bytes).
+//    connection is cut: abort() for rst (a TCP peer sees a reset), interrupt() for close (an
+//    orderly end); that flush and every later call fail ("connection reset (fault)").
 //  - slice: the PDU is written as separate queue()+flush() calls on the inner connection, one per
 //    segment, `gap` apart. The inner transport tees each queued chunk as one PDU, so a pcap shows
 //    the segments as short TCP segments, and a MemoryCapture records them as undecodable ("?")
@@ -69,6 +68,7 @@ class FaultyStream final : public StreamConnection {
   IoResult receive(Bytes& pdu, const Deadline& deadline, const Waker* waker) override;
   IoResult try_receive(Bytes& pdu) override;
   void interrupt() override;
+  void abort() override;
   void close() override;
   void detach_capture() override { inner_->detach_capture(); }
   Endpoint local_endpoint() const override { return inner_->local_endpoint(); }
@@ -85,6 +85,7 @@ class FaultyStream final : public StreamConnection {
     Duration due{0};
     Duration gap{0};
     std::optional<Duration> ready;  // when the step may run, fixed when it reaches the head
+    bool rst = true;                // cut: abortively
   };
   struct Held {
     Bytes bytes;
@@ -96,7 +97,7 @@ class FaultyStream final : public StreamConnection {
   IoResult wait_until(Deadline until, const Deadline& deadline, const Waker* waker) const;
   // One step of the receive path: nullopt when it should look again at once.
   std::optional<IoResult> receive_step(Bytes& pdu, const Deadline* deadline, const Waker* waker);
-  void cut();
+  void cut(bool rst);
 
   std::unique_ptr<StreamConnection> inner_;
   std::shared_ptr<FaultPlan> plan_;

@@ -169,6 +169,20 @@ void SocketConnection::interrupt() {
   ::shutdown(fd_.get(), SHUT_RDWR);
 }
 
+void SocketConnection::abort() {
+  std::lock_guard lock(fd_mu_);
+  if (!fd_.valid()) return;
+  interrupted_.store(true);
+  // connect(AF_UNSPEC) disconnects a TCP socket at once with an RST, without closing the
+  // descriptor that other threads may be waiting on (Linux); a Unix socket refuses it and is
+  // shut down instead.
+  sockaddr unspecified{};
+  unspecified.sa_family = AF_UNSPEC;
+  if (::connect(fd_.get(), &unspecified, sizeof unspecified) != 0) {
+    ::shutdown(fd_.get(), SHUT_RDWR);
+  }
+}
+
 void SocketConnection::close() {
   {
     std::lock_guard lock(fd_mu_);

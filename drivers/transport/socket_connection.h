@@ -38,6 +38,7 @@ class SocketConnection final : public StreamConnection {
   IoResult receive(Bytes& pdu, const Deadline& deadline, const Waker* waker) override;
   IoResult try_receive(Bytes& pdu) override;
   void interrupt() override;
+  void abort() override;
   void close() override;
   void detach_capture() override;
   Endpoint local_endpoint() const override { return local_; }

@@ -321,6 +321,25 @@ TEST_P(TransportTest, InterruptUnblocksAReceiveInAnotherThread) {
   EXPECT_EQ(closed[1].a, client_->local_endpoint());
 }
 
+TEST_P(TransportTest, AbortResetsATcpPeerAndEndsAUnixSocketOne) {
+  auto listener = listen_any();
+  ASSERT_NE(listener, nullptr);
+  ASSERT_NO_FATAL_FAILURE(open(*listener));
+  IoResult got;
+  std::thread receiver([&] {
+    Bytes p;
+    got = client_->receive(p, soon(), nullptr);
+  });
+  client_->abort();
+  receiver.join();
+  EXPECT_EQ(got.status, IoStatus::failed);
+  Bytes pdu;
+  const auto seen = server_->receive(pdu, soon(), nullptr);
+  const bool tcp = GetParam() == Protseq::ncacn_ip_tcp || GetParam() == Protseq::ncacn_http;
+  EXPECT_EQ(seen.status, tcp ? IoStatus::failed : IoStatus::closed) << seen.detail;
+  client_->close();
+}
+
 TEST_P(TransportTest, GarbageFromThePeerFailsTheConnection) {
   auto [listener, raw, server] = raw_pair();
   ASSERT_NE(server, nullptr);

@@ -64,6 +64,9 @@ class StreamConnection {
   virtual IoResult try_receive(Bytes& pdu) = 0;
   // Shuts the socket down in both directions so blocked operations in other threads return.
   virtual void interrupt() = 0;
+  // As interrupt(), but abortive: a TCP peer sees a reset (RST) rather than an orderly end (a
+  // Unix-socket peer, having no such thing, sees the end). Any thread.
+  virtual void abort() = 0;
   // Closes the connection (tees the close to the capture sink once).
   virtual void close() = 0;
   // Stops teeing, for a connection that may outlive its capture sink. Any thread.
