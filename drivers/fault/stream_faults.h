@@ -13,8 +13,9 @@
 //    queue, so a later PDU never overtakes an earlier one. A flush whose deadline or waker comes
 //    first returns timed_out / woken and keeps its progress, like any flush.
 //  - reset: min(offset, size) bytes of the PDU are written (sliced if slice is set), then the inner
-//    connection is cut: abort() for rst (a TCP peer sees a reset), interrupt() for close (an
-//    orderly end); that flush and every later call fail ("connection reset (fault)").
+//    connection is cut: abort() for rst (a TCP peer sees a reset once it is closed), interrupt()
+//    for close (an orderly end); that flush and every later call fail ("connection reset
+//    (fault)").
 //  - slice: the PDU is written as separate queue()+flush() calls on the inner connection, one per
 //    segment, `gap` apart. The inner transport tees each queued chunk as one PDU, so a pcap shows
 //    the segments as short TCP segments, and a MemoryCapture records them as undecodable ("?")

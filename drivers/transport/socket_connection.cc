@@ -173,14 +173,12 @@ void SocketConnection::abort() {
   std::lock_guard lock(fd_mu_);
   if (!fd_.valid()) return;
   interrupted_.store(true);
-  // connect(AF_UNSPEC) disconnects a TCP socket at once with an RST, without closing the
-  // descriptor that other threads may be waiting on (Linux); a Unix socket refuses it and is
-  // shut down instead.
-  sockaddr unspecified{};
-  unspecified.sa_family = AF_UNSPEC;
-  if (::connect(fd_.get(), &unspecified, sizeof unspecified) != 0) {
-    ::shutdown(fd_.get(), SHUT_RDWR);
-  }
+  // Lingering 0 s makes the close() that follows send an RST on TCP. Shutting down only the
+  // reading side wakes a blocked receive without sending a FIN first, so the peer sees the reset
+  // and not an orderly end. (A Unix socket refuses nothing here and just ends at close().)
+  linger abortive{1, 0};
+  ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+  ::shutdown(fd_.get(), SHUT_RD);
 }
 
 void SocketConnection::close() {

@@ -333,11 +333,11 @@ TEST_P(TransportTest, AbortResetsATcpPeerAndEndsAUnixSocketOne) {
   client_->abort();
   receiver.join();
   EXPECT_EQ(got.status, IoStatus::failed);
+  client_->close();
   Bytes pdu;
   const auto seen = server_->receive(pdu, soon(), nullptr);
   const bool tcp = GetParam() == Protseq::ncacn_ip_tcp || GetParam() == Protseq::ncacn_http;
   EXPECT_EQ(seen.status, tcp ? IoStatus::failed : IoStatus::closed) << seen.detail;
-  client_->close();
 }
 
 TEST_P(TransportTest, GarbageFromThePeerFailsTheConnection) {

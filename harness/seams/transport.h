@@ -64,7 +64,8 @@ class StreamConnection {
   virtual IoResult try_receive(Bytes& pdu) = 0;
   // Shuts the socket down in both directions so blocked operations in other threads return.
   virtual void interrupt() = 0;
-  // As interrupt(), but abortive: a TCP peer sees a reset (RST) rather than an orderly end (a
+  // Ends the connection abortively: a blocked receive returns now, later calls fail, and the
+  // close() that follows resets a TCP peer (RST) rather than ending the stream in order (a
   // Unix-socket peer, having no such thing, sees the end). Any thread.
   virtual void abort() = 0;
   // Closes the connection (tees the close to the capture sink once).
