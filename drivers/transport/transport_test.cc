@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include <cstring>
+#include <functional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -299,17 +300,24 @@ TEST_P(TransportTest, WakerMakesReceiveAndAcceptReturnWoken) {
   EXPECT_FALSE(waker.consume());
 }
 
+// What a receive blocked on the client's connection in another thread returns once `cut` ran.
+IoResult receive_across(StreamConnection& connection, const Deadline& deadline,
+                        const std::function<void()>& cut) {
+  IoResult got;
+  std::thread receiver([&] {
+    Bytes p;
+    got = connection.receive(p, deadline, nullptr);
+  });
+  cut();
+  receiver.join();
+  return got;
+}
+
 TEST_P(TransportTest, InterruptUnblocksAReceiveInAnotherThread) {
   auto listener = listen_any();
   ASSERT_NE(listener, nullptr);
   ASSERT_NO_FATAL_FAILURE(open(*listener));
-  IoResult got;
-  std::thread receiver([&] {
-    Bytes p;
-    got = client_->receive(p, soon(), nullptr);
-  });
-  client_->interrupt();
-  receiver.join();
+  const IoResult got = receive_across(*client_, soon(), [&] { client_->interrupt(); });
   EXPECT_EQ(got.status, IoStatus::failed);
   EXPECT_EQ(got.detail, "connection interrupted");
   // The server sees the client end the stream.
@@ -325,14 +333,7 @@ TEST_P(TransportTest, AbortResetsATcpPeerAndEndsAUnixSocketOne) {
   auto listener = listen_any();
   ASSERT_NE(listener, nullptr);
   ASSERT_NO_FATAL_FAILURE(open(*listener));
-  IoResult got;
-  std::thread receiver([&] {
-    Bytes p;
-    got = client_->receive(p, soon(), nullptr);
-  });
-  client_->abort();
-  receiver.join();
-  EXPECT_EQ(got.status, IoStatus::failed);
+  EXPECT_EQ(receive_across(*client_, soon(), [&] { client_->abort(); }).status, IoStatus::failed);
   client_->close();
   Bytes pdu;
   const auto seen = server_->receive(pdu, soon(), nullptr);

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
 extern char** environ;
 
@@ -181,6 +182,22 @@ std::optional<std::string> ChildProcess::read_line(std::chrono::seconds limit) {
     if (n <= 0) return std::nullopt;
     buffered_.append(buf, static_cast<std::size_t>(n));
   }
+}
+
+std::optional<std::string> impacket_missing() {
+  if (::access(kPython, X_OK) != 0) return std::string(kPython) + " is missing";
+  const ProcessResult probe = run_process({kPython, "-c", "import impacket.dcerpc.v5.transport"},
+                                          {}, std::chrono::seconds(60));
+  if (probe.status != 0) return "impacket is not importable: " + probe.err;
+  return std::nullopt;
+}
+
+std::vector<std::string> words_of(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;)
+    out.push_back(w);
+  return out;
 }
 
 }  // namespace rpcfit::cli::testing

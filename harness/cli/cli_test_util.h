@@ -12,6 +12,15 @@
 
 namespace rpcfit::cli::testing {
 
+inline constexpr const char* kPython = "/usr/bin/python3";
+
+// Why tests that drive python3-impacket cannot run here (no python3, or impacket is not
+// importable); nullopt when they can.
+std::optional<std::string> impacket_missing();
+
+// The whitespace-separated words of `text`.
+std::vector<std::string> words_of(const std::string& text);
+
 struct ProcessResult {
   int status = -1;  // exit status; -1 when killed by a signal or not started
   bool timed_out = false;

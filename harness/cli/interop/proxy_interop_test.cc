@@ -20,17 +20,11 @@ using testing::ChildProcess;
 using testing::ProcessResult;
 using testing::run_process;
 
-constexpr const char* kPython = "/usr/bin/python3";
+using testing::kPython;
+using testing::words_of;
+
 constexpr const char* kTshark = "/usr/bin/tshark";
 constexpr auto kPatience = std::chrono::seconds(60);
-
-std::vector<std::string> words_of(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> out;
-  for (std::string w; in >> w;)
-    out.push_back(w);
-  return out;
-}
 
 // The port in a line ending "...:PORT" or "...[PORT]".
 std::string port_in(const std::string& text) {
@@ -43,11 +37,8 @@ std::string port_in(const std::string& text) {
 class ProxyInterop : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " is missing";
+    if (auto missing = testing::impacket_missing()) GTEST_SKIP() << *missing;
     if (access(kTshark, X_OK) != 0) GTEST_SKIP() << kTshark << " is missing";
-    const ProcessResult probe =
-        run_process({kPython, "-c", "import impacket.dcerpc.v5.transport"}, {}, kPatience);
-    if (probe.status != 0) GTEST_SKIP() << "impacket is not importable: " << probe.err;
     dir_ = std::filesystem::temp_directory_path() /
            ("rpcfit-proxy-interop-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir_);

@@ -18,16 +18,13 @@ using testing::ChildProcess;
 using testing::ProcessResult;
 using testing::run_process;
 
-constexpr const char* kPython = "/usr/bin/python3";
+using testing::kPython;
 constexpr auto kPatience = std::chrono::seconds(60);
 
 class ImpacketClientInterop : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " is missing";
-    const ProcessResult probe =
-        run_process({kPython, "-c", "import impacket.dcerpc.v5.transport"}, {}, kPatience);
-    if (probe.status != 0) GTEST_SKIP() << "impacket is not importable: " << probe.err;
+    if (auto missing = testing::impacket_missing()) GTEST_SKIP() << *missing;
     serve_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{RPCFIT_EXECUTABLE, "serve", "ncacn_ip_tcp:127.0.0.1[0]"});
     auto line = serve_->read_line(kPatience);
@@ -44,10 +41,7 @@ class ImpacketClientInterop : public ::testing::Test {
         run_process({kPython, RPCFIT_SOURCE_DIR "/harness/cli/interop/impacket_client.py", port_,
                      std::to_string(opnum), hex},
                     {}, kPatience);
-    std::istringstream words(r.out);
-    std::vector<std::string> out;
-    for (std::string w; words >> w;)
-      out.push_back(w);
+    auto out = testing::words_of(r.out);
     EXPECT_FALSE(out.empty()) << r.err;
     return out;
   }
