@@ -230,9 +230,7 @@ inline RuntimeOptions runtime_options(const std::filesystem::path& run_dir, Cloc
 inline std::string listen_on(Server& server, transport::Protseq protseq) {
   auto endpoint = server.listen(protseq);
   if (!endpoint) throw std::runtime_error("listen: " + endpoint.error());
-  return protseq == transport::Protseq::ncalrpc
-             ? "ncalrpc:[" + *endpoint + "]"
-             : std::string(transport::protseq_name(protseq)) + ":127.0.0.1[" + *endpoint + "]";
+  return local_binding(protseq, *endpoint);
 }
 
 inline std::shared_ptr<Binding> bind_to(Runtime& runtime, const std::string& text) {

@@ -221,7 +221,7 @@ DgEndpoint::Activity* DgEndpoint::find_or_create(const wire::ClPdu& pdu, const D
     if (activities_.size() >= kMaxActivities) return nullptr;
   }
   auto& activity = activities_[key_of(pdu)];
-  activity.reassembler = wire::ClCallReassembler(core_->options.limits);
+  restart_reassembly(activity);
   activity.seqnum = pdu.seqnum;
   activity.call = pdu;
   activity.peer = from;
@@ -325,7 +325,7 @@ void DgEndpoint::on_request(Activity& activity, const wire::ClPdu& pdu, const Da
   if (pdu.seqnum != activity.seqnum) {
     // A new call: the client has what it wanted of the previous one, or gave up on it (CS-DG-3),
     // in which case that call's routine runs on and its result is discarded (complete()).
-    forget_fragments(activity);
+    restart_reassembly(activity);
     activity.seqnum = pdu.seqnum;
     activity.phase = Phase::receiving;
     activity.running.reset();
@@ -333,7 +333,6 @@ void DgEndpoint::on_request(Activity& activity, const wire::ClPdu& pdu, const Da
     activity.reply_acknowledged = false;
     activity.last_cancel_id = 0;
     activity.early_cancels = 0;
-    activity.reassembler = wire::ClCallReassembler(core_->options.limits);
   }
   activity.call = pdu;
   switch (activity.phase) {
@@ -366,8 +365,7 @@ Result<std::optional<wire::ClPdu>, wire::Error> DgEndpoint::reassemble(Activity&
   auto whole = activity.reassembler.add(pdu);
   held_ = held_ - before + activity.reassembler.held();
   if (held_ > budget_) {
-    forget_fragments(activity);
-    activity.reassembler = wire::ClCallReassembler(core_->options.limits);
+    restart_reassembly(activity);
     return unexpected(wire::Error{
         wire::ErrorCode::limit_exceeded, std::string(kBudgetField), 0,
         "the endpoint holds " + std::to_string(budget_) + " bytes of requests already"});
@@ -379,6 +377,11 @@ void DgEndpoint::forget_fragments(Activity& activity) {
   held_ -= std::min(held_, activity.reassembler.held());
 }
 
+void DgEndpoint::restart_reassembly(Activity& activity) {
+  forget_fragments(activity);
+  activity.reassembler = wire::ClCallReassembler(core_->options.limits);
+}
+
 void DgEndpoint::resend_reply(Activity& activity, const DatagramPeer& to) {
   // Once the client has acknowledged the reply, it has it all: a late duplicate gets nothing.
   // Otherwise it lacks part of the reply: the first fragment it has not acknowledged goes again,
@@ -388,8 +391,7 @@ void DgEndpoint::resend_reply(Activity& activity, const DatagramPeer& to) {
 }
 
 void DgEndpoint::refuse(Activity& activity, std::uint32_t status, const DatagramPeer& from) {
-  forget_fragments(activity);
-  activity.reassembler = wire::ClCallReassembler(core_->options.limits);
+  restart_reassembly(activity);
   activity.phase = Phase::done;
   activity.reply = DgSender({make_cl_status(activity.call, wire::PType::reject, status)});
   send_all(activity.reply.start(), from);

@@ -8,9 +8,9 @@
 // request fragment of a call that is executing is answered with working; one of a call that has
 // ended gets (the last fragment of) the saved response again, until the client acknowledges it
 // (ack, or a request with a higher sequence number) or the activity has been idle for
-// kActivityRetention. The guard holds for clients that give up on a call sooner than that (our
-// dg_comm_timeout is 30 s): C706's conversation callback, which asks a client the sequence number
-// of an activity the server has forgotten, is not implemented.
+// kActivityRetention. The guard therefore holds for clients that give up on a call sooner than
+// that (our dg_comm_timeout is 30 s). rpcfit's server does not call clients back: it has no C706
+// conversation callback to learn the sequence number of an activity it has forgotten (README).
 //
 // Only the peer an activity's call came from is heard for it: facks, pings, acks and cl_cancel
 // PDUs from elsewhere are dropped. Fragments held for reassembly count against a byte budget for
@@ -98,7 +98,8 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   // Adds a request fragment to the activity's call, within the endpoint's byte budget.
   Result<std::optional<wire::ClPdu>, wire::Error> reassemble(Activity& activity,
                                                              const wire::ClPdu& pdu);
-  void forget_fragments(Activity& activity);  // before a reassembler is dropped or replaced
+  void forget_fragments(Activity& activity);    // before a reassembler is dropped
+  void restart_reassembly(Activity& activity);  // a fresh reassembler, its bytes given back
   // Ends the call without running it: reject (kept for retransmission like any reply).
   void refuse(Activity& activity, std::uint32_t status, const DatagramPeer& from);
   Activity* find_or_create(const wire::ClPdu& pdu, const DatagramPeer& from);

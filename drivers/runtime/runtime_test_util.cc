@@ -223,19 +223,7 @@ Pair::Pair(transport::Protseq protseq, double scale, RuntimeOptions client_extra
     return;
   }
   endpoint = *listening;
-  switch (protseq) {
-    case transport::Protseq::ncacn_ip_tcp:
-    case transport::Protseq::ncacn_http:
-    case transport::Protseq::ncadg_ip_udp:
-      string_binding =
-          std::string(transport::protseq_name(protseq)) + ":127.0.0.1[" + endpoint + "]";
-      break;
-    case transport::Protseq::ncacn_np:
-    case transport::Protseq::ncalrpc:
-    case transport::Protseq::ncadg_mq:
-      string_binding = std::string(transport::protseq_name(protseq)) + ":[" + endpoint + "]";
-      break;
-  }
+  string_binding = local_binding(protseq, endpoint);
   auto made = Binding::from_string(*client, string_binding, binding_options);
   if (!made) {
     ADD_FAILURE() << "binding " << string_binding << ": " << status_text(made.error());

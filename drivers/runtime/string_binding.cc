@@ -80,4 +80,9 @@ std::string StringBinding::to_string() const {
   return text;
 }
 
+std::string local_binding(transport::Protseq protseq, const std::string& endpoint) {
+  return std::string(transport::protseq_name(protseq)) +
+         (transport::uses_ports(protseq) ? ":127.0.0.1[" : ":[") + endpoint + "]";
+}
+
 }  // namespace rpcfit::rpc

@@ -28,4 +28,8 @@ struct StringBinding {
 // not speak; RPC_S_INVALID_BINDING for anything malformed.
 Result<StringBinding, RpcStatus> parse_string_binding(std::string_view text);
 
+// The binding of an endpoint on this host as Server::listen names it: protseq:127.0.0.1[port] for
+// a protocol sequence addressed by port, protseq:[name] for the others.
+std::string local_binding(transport::Protseq protseq, const std::string& endpoint);
+
 }  // namespace rpcfit::rpc

@@ -77,6 +77,8 @@ class EventRecorder {
   void set_listener(std::function<void(const BehaviourEvent&)> listener);
 
  private:
+  int count_locked(EventKind kind) const;  // mu_ held
+
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::vector<BehaviourEvent> events_;

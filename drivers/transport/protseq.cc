@@ -47,4 +47,8 @@ bool is_datagram(Protseq p) {
   return p == Protseq::ncadg_ip_udp || p == Protseq::ncadg_mq;
 }
 
+bool uses_ports(Protseq p) {
+  return p == Protseq::ncacn_ip_tcp || p == Protseq::ncacn_http || p == Protseq::ncadg_ip_udp;
+}
+
 }  // namespace rpcfit::transport

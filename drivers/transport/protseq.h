@@ -24,5 +24,8 @@ std::optional<Protseq> parse_protseq(std::string_view name);
 bool cancel_capable(Protseq p);
 // Whether it carries the connectionless protocol (ncadg_*) rather than the connection-oriented one.
 bool is_datagram(Protseq p);
+// Whether its endpoints are a host and a port (ncacn_ip_tcp, ncacn_http, ncadg_ip_udp) rather
+// than a name (ncacn_np, ncalrpc, ncadg_mq).
+bool uses_ports(Protseq p);
 
 }  // namespace rpcfit::transport

@@ -13,54 +13,31 @@
 namespace rpcfit::cli {
 namespace {
 
-struct Listen {
-  transport::Protseq protseq;
-  std::string host;
-  std::string endpoint;
-};
-
-// Where to listen for `text`; an IP protocol sequence without a port takes any free one on the
-// loopback address unless an address is given.
-Result<Listen, std::string> endpoint_of(const std::string& text) {
+// Where to listen for `text`: a protocol sequence addressed by port and given none takes any free
+// one, on the loopback address unless an address is given; the others need a name.
+Result<rpc::StringBinding, std::string> endpoint_of(const std::string& text) {
   auto parsed = rpc::parse_string_binding(text);
   if (!parsed) return unexpected(rpc::status_text(parsed.error()));
-  Listen e{parsed->protseq, parsed->network_address, parsed->endpoint};
-  switch (e.protseq) {
-    case transport::Protseq::ncacn_ip_tcp:
-    case transport::Protseq::ncacn_http:
-    case transport::Protseq::ncadg_ip_udp:
-      if (e.host.empty()) e.host = "127.0.0.1";
-      if (e.endpoint.empty()) e.endpoint = "0";
-      break;
-    case transport::Protseq::ncacn_np:
-    case transport::Protseq::ncalrpc:
-    case transport::Protseq::ncadg_mq:
-      if (e.endpoint.empty()) return unexpected(std::string("a name is needed, e.g. ncalrpc:[x]"));
-      break;
+  if (transport::uses_ports(parsed->protseq)) {
+    if (parsed->network_address.empty()) parsed->network_address = "127.0.0.1";
+    if (parsed->endpoint.empty()) parsed->endpoint = "0";
+  } else if (parsed->endpoint.empty()) {
+    return unexpected(std::string("a name is needed, e.g. ncalrpc:[x]"));
   }
-  return e;
+  return std::move(*parsed);
 }
 
-std::string binding_text(const Listen& e, const std::string& name) {
-  std::string protseq(transport::protseq_name(e.protseq));
-  switch (e.protseq) {
-    case transport::Protseq::ncacn_ip_tcp:
-    case transport::Protseq::ncacn_http:
-    case transport::Protseq::ncadg_ip_udp:
-      return protseq + ":" + e.host + "[" + name + "]";
-    case transport::Protseq::ncacn_np:
-    case transport::Protseq::ncalrpc:
-    case transport::Protseq::ncadg_mq:
-      break;
-  }
-  return protseq + ":[" + name + "]";
+// `e` with the endpoint the server reports.
+std::string binding_text(rpc::StringBinding e, const std::string& name) {
+  e.endpoint = name;
+  return e.to_string();
 }
 
 }  // namespace
 
 int serve_command(const ServeOptions& o, std::ostream& out, std::ostream& err,
                   const std::function<void()>& wait_for_stop) {
-  std::vector<Listen> endpoints;
+  std::vector<rpc::StringBinding> endpoints;
   for (const auto& text : o.bindings) {
     auto e = endpoint_of(text);
     if (!e) {
@@ -100,7 +77,7 @@ int serve_command(const ServeOptions& o, std::ostream& out, std::ostream& err,
     rpc::Server server(runtime, server_options);
     server.register_interface(server::serve_interface(recorder));
     for (const auto& e : endpoints) {
-      auto name = server.listen(e.protseq, e.endpoint, e.host);
+      auto name = server.listen(e.protseq, e.endpoint, e.network_address);
       if (!name) {
         err << "rpcfit: serve: cannot listen on " << binding_text(e, e.endpoint) << ": "
             << name.error() << '\n';

@@ -58,21 +58,30 @@ bool shows_status(const server::BehaviourEvent& e) {
          (e.kind == server::EventKind::finished && e.status != status::kOk);
 }
 
-std::string result_text(const rpc::ServerEvent& last) {
-  switch (last.kind) {
+// What became of a call's result: "response", "fault" or "discarded". ServeLog prints a call
+// only at one of those three events.
+std::string_view result_name(rpc::ServerEventKind kind) {
+  switch (kind) {
     case rpc::ServerEventKind::response_sent:
       return "response";
     case rpc::ServerEventKind::fault_sent:
-      return "fault " + describe_nca_status(last.fault_status);
+      return "fault";
     case rpc::ServerEventKind::result_discarded:
-      return "result discarded";
     case rpc::ServerEventKind::call_started:
     case rpc::ServerEventKind::cancel_arrived:
     case rpc::ServerEventKind::orphaned_arrived:
     case rpc::ServerEventKind::call_finished:
       break;
   }
-  return std::string(rpc::server_event_name(last.kind));
+  return "discarded";
+}
+
+std::string result_text(const rpc::ServerEvent& last) {
+  if (last.kind == rpc::ServerEventKind::fault_sent) {
+    return "fault " + describe_nca_status(last.fault_status);
+  }
+  const std::string_view name = result_name(last.kind);
+  return name == "discarded" ? "result discarded" : std::string(name);
 }
 
 }  // namespace
@@ -138,9 +147,7 @@ void ServeLog::print(const rpc::ServerEvent& last, const Call& call) {
     for (auto at : call.cancels)
       events.push_back({{"event", "cancel_arrived"}, {"at", seconds(at)}});
     j["events"] = std::move(events);
-    j["result"] = last.kind == rpc::ServerEventKind::response_sent ? "response"
-                  : last.kind == rpc::ServerEventKind::fault_sent  ? "fault"
-                                                                   : "discarded";
+    j["result"] = result_name(last.kind);
     if (last.kind == rpc::ServerEventKind::fault_sent) {
       j["fault_status"] = describe_nca_status(last.fault_status);
     }

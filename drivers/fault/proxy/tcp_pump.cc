@@ -176,7 +176,7 @@ void TcpPump::add_writes(const Bytes& pdu, const std::optional<Slicing>& slice, 
     step.gap = offset == 0 || !slice ? Duration{0} : slice->gap;
     if (end == pdu.size()) {
       step.tee = true;
-      step.teed = pdu;
+      if (offset != 0) step.teed = pdu;  // a slice: the whole PDU is teed with its last piece
     }
     queued_ += held_by(step.bytes, step.teed);
     steps_.push_back(std::move(step));
@@ -243,7 +243,9 @@ TcpPump::WriteOutcome TcpPump::write(const Step& step) {
       n = ::send(dst_, step.bytes.data() + offset, step.bytes.size() - offset, MSG_NOSIGNAL);
       if (n > 0) {
         offset += static_cast<std::size_t>(n);
-        if (offset == step.bytes.size() && step.tee) link_.tee_pdu(direction_, step.teed);
+        if (offset == step.bytes.size() && step.tee) {
+          link_.tee_pdu(direction_, step.teed.empty() ? step.bytes : step.teed);
+        }
       }
     }
     if (n > 0) continue;

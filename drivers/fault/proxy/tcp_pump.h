@@ -66,7 +66,7 @@ class TcpPump {
     Duration due{0};  // not before (scenario time)
     Duration gap{0};  // after the previous write of this direction
     bool tee = false;
-    Bytes teed;       // the whole PDU, teed when this (its last) write completes
+    Bytes teed;       // a sliced PDU whole, teed when this (its last) write completes; else `bytes`
     bool rst = true;  // cut
   };
   enum class WriteOutcome : std::uint8_t { written, stopped, failed };
