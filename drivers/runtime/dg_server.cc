@@ -94,14 +94,10 @@ void DgEndpoint::wake_followers() {
 bool DgEndpoint::ensure_follower() {
   {
     std::lock_guard lock(pool_mu_);
-    if (idle_ > 0) return true;  // only the leader takes followers, and it is this thread
+    // Only the leader takes followers, and it is this thread.
+    if (idle_ + finishing_ > 0) return true;
   }
   return spawn_thread();  // it follows once started
-}
-
-bool DgEndpoint::retire() {
-  std::lock_guard lock(pool_mu_);
-  return idle_ >= kIdleThreads;
 }
 
 void DgEndpoint::hand_over(std::uint64_t turn) {
@@ -113,8 +109,9 @@ void DgEndpoint::hand_over(std::uint64_t turn) {
   pool_cv_.notify_one();
 }
 
-bool DgEndpoint::follow() {
+bool DgEndpoint::follow(bool back_from_call) {
   std::unique_lock lock(pool_mu_);
+  if (back_from_call) --finishing_;
   ++idle_;
   bool leads = false;
   while (!core_->stopping) {
@@ -144,8 +141,9 @@ bool DgEndpoint::follow() {
 
 void DgEndpoint::serve(DgThread& self) {
   bool leads = false;
+  bool back_from_call = false;
   for (;;) {
-    if (!leads && !follow()) return;  // the server stops
+    if (!leads && !follow(back_from_call)) return;  // the server stops
     auto call = lead();
     if (!call) return;
     std::uint64_t turn = 0;
@@ -162,13 +160,20 @@ void DgEndpoint::serve(DgThread& self) {
     self.set_current(call);
     call->run(turn);
     self.set_current(nullptr);
+    bool retiring = false;
     {
       std::lock_guard lock(pool_mu_);
       // Still the receiving thread unless a follower took over meanwhile.
       leads = inline_ && turn_ == turn;
       if (leads) inline_ = false;
+      // Back from a call, a thread leaves when enough others wait.
+      retiring = !leads && idle_ >= kIdleThreads;
+      // Counted in complete(): a thread that goes on to follow stops counting in follow(), in the
+      // same step as it starts counting as idle.
+      if (leads || retiring) --finishing_;
     }
-    if (!leads && retire()) return;
+    if (retiring) return;
+    back_from_call = !leads;
   }
 }
 
@@ -446,6 +451,11 @@ void DgEndpoint::complete(const DgCall& call, RoutineOutcome outcome,
   // Stamped by emit(), which an abandoned call skips: such a call reads no clock from here on.
   ServerEvent event{ServerEventKind::result_discarded, Duration{}, request.seqnum, request.opnum,
                     0};
+  {
+    // Before the reply can go out, this thread counts as a follower (serve()).
+    std::lock_guard lock(pool_mu_);
+    ++finishing_;
+  }
   {
     std::lock_guard lock(mu_);
     auto it = activities_.find(key_of(request));

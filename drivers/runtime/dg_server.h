@@ -82,12 +82,10 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   std::shared_ptr<DgCall> lead();
   // Waits until this thread is to receive: no thread does, or the one that does has run a call
   // for longer than kGrace. False when the server stops.
-  bool follow();
+  bool follow(bool back_from_call);
   // Makes sure a thread will take over receiving; false when none can be started.
   bool ensure_follower();
   bool spawn_thread();
-  // A thread back from a call leaves when enough others wait.
-  bool retire();
 
   void handle(const Bytes& bytes, const DatagramPeer& from);  // mu_ held
   void on_request(Activity& activity, const wire::ClPdu& pdu, const DatagramPeer& from);
@@ -136,6 +134,9 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   std::chrono::steady_clock::time_point last_inline_;
   bool watching_ = false;  // a follower waits with a timeout, watching the receiving thread
   std::size_t idle_ = 0;   // followers
+  // Threads whose call has sent its reply and that are on their way back to follow: counted as
+  // followers, since the client may send its next call before they arrive.
+  std::size_t finishing_ = 0;
 };
 
 }  // namespace rpcfit::rpc
