@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "drivers/fault/corrupt.h"
+#include "harness/fault/corrupt.h"
 
 namespace rpcfit::fault {
 namespace {

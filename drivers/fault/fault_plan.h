@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "drivers/fault/fault_spec.h"
+#include "harness/fault/fault_spec.h"
 #include "harness/core/bytes.h"
 #include "harness/core/clock.h"
 #include "harness/core/random.h"

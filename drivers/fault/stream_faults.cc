@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "drivers/fault/corrupt.h"
+#include "harness/fault/corrupt.h"
 
 namespace rpcfit::fault {
 namespace {

@@ -7,13 +7,6 @@
 namespace rpcfit::server {
 namespace {
 
-// Names as scenario files spell them.
-constexpr std::pair<BehaviourKind, std::string_view> kBehaviourNames[] = {
-    {BehaviourKind::normal, "normal"}, {BehaviourKind::slow, "slow"},
-    {BehaviourKind::hung, "hung"},     {BehaviourKind::cancel_aware, "cancel-aware"},
-    {BehaviourKind::deny, "deny"},     {BehaviourKind::crash, "crash"},
-};
-
 // A routine's view of its call, for recording.
 class Recording {
  public:
@@ -69,36 +62,6 @@ Bytes run_cancel_aware(const BehaviourSpec& spec, rpc::ServerCall& call, Recordi
 }
 
 }  // namespace
-
-std::string_view behaviour_name(BehaviourKind kind) {
-  for (const auto& [k, name] : kBehaviourNames) {
-    if (k == kind) return name;
-  }
-  return "?";
-}
-
-std::optional<BehaviourKind> parse_behaviour(std::string_view name) {
-  for (const auto& [kind, known] : kBehaviourNames) {
-    if (known == name) return kind;
-  }
-  return std::nullopt;
-}
-
-std::string_view event_name(EventKind kind) {
-  switch (kind) {
-    case EventKind::started:
-      return "started";
-    case EventKind::polled:
-      return "polled";
-    case EventKind::saw_cancel:
-      return "saw_cancel";
-    case EventKind::finished:
-      return "finished";
-    case EventKind::result_discarded:
-      return "result_discarded";
-  }
-  return "?";
-}
 
 void EventRecorder::record(const BehaviourEvent& event) {
   {

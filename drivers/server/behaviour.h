@@ -1,16 +1,5 @@
-// Server behaviours: the manager routine a scenario's server runs for a call, with the parameters
-// the scenario gives, and the timestamped events it records for expectations to check. The
-// cancel-deaf behaviour is the server runtime's (ServerOptions::cancel_deaf), not a routine's.
-//
-//   normal        answers at once: the input echoed, or `response_size` bytes 00 01 .. ff 00 ..
-//   slow          answers after `delay`, ignoring cancels
-//   hung          never answers by itself: waits until the server stops, ignoring cancels
-//   cancel_aware  polls RpcTestCancel every `poll_period`; on a cancel it cleans up for `cleanup`
-//                 and raises the cancel (fault nca_s_fault_cancel) or returns normally; without a
-//                 cancel it answers after `run_for` (none: only the server stopping ends it)
-//   deny          faults with status 5, RPC_S_ACCESS_DENIED at the client (CS-SRV-7)
-//   crash         after `delay`, drops the call's connection (ServerCrash) with `crash_after_bytes`
-//                 bytes of its response written first
+// Server behaviours played: the manager routine for a BehaviourSpec (harness/seams/
+// server_behaviour.h), recording its events in an EventRecorder for expectations to check.
 #pragma once
 
 #include <condition_variable>
@@ -23,43 +12,9 @@
 #include <vector>
 
 #include "drivers/runtime/server.h"
+#include "harness/seams/server_behaviour.h"
 
 namespace rpcfit::server {
-
-enum class BehaviourKind : std::uint8_t { normal, slow, hung, cancel_aware, deny, crash };
-std::string_view behaviour_name(BehaviourKind kind);
-std::optional<BehaviourKind> parse_behaviour(std::string_view name);
-
-enum class OnCancel : std::uint8_t { raise, return_normally };
-
-struct BehaviourSpec {
-  BehaviourKind kind = BehaviourKind::normal;
-  std::optional<std::size_t> response_size;  // normal: instead of the echo
-  Duration delay{};                          // slow; crash: before dropping
-  Duration poll_period = std::chrono::milliseconds(10);
-  Duration cleanup{};
-  OnCancel on_cancel = OnCancel::raise;
-  std::optional<Duration> run_for;  // cancel_aware without a cancel
-  std::size_t crash_after_bytes = 0;
-};
-
-// What a behaviour saw, as its routine recorded it, and what the runtime did with the result.
-enum class EventKind : std::uint8_t {
-  started,           // the routine was entered
-  polled,            // RpcTestCancel returned `status`
-  saw_cancel,        // the routine learned of a cancel
-  finished,          // the routine returned (`status` RPC_S_OK) or raised (`status`)
-  result_discarded,  // the runtime sent no result: orphaned call, lost connection, crash
-};
-std::string_view event_name(EventKind kind);
-
-struct BehaviourEvent {
-  EventKind kind = EventKind::started;
-  Duration at{};  // scenario time
-  std::uint32_t call_id = 0;
-  std::uint16_t opnum = 0;
-  RpcStatus status = status::kOk;
-};
 
 // Thread-safe record of the events of every call a server ran. Waits take real time.
 class EventRecorder {

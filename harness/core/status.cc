@@ -77,6 +77,22 @@ std::optional<std::string_view> nca_status_name(std::uint32_t value) {
   return std::nullopt;
 }
 
+std::optional<std::uint32_t> parse_nca_status(std::string_view text) {
+  for (const auto& [v, name] : kNcaNames) {
+    if (name == text) return v;
+  }
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    text.remove_prefix(2);
+    base = 16;
+  }
+  std::uint32_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value, base);
+  if (ec == std::errc() && ptr == end && !text.empty()) return value;
+  return std::nullopt;
+}
+
 std::string describe_nca_status(std::uint32_t value) {
   if (auto name = nca_status_name(value)) return std::string(*name);
   char buf[16];

@@ -63,5 +63,7 @@ std::optional<RpcStatus> parse_rpc_status(std::string_view text);
 std::optional<std::string_view> nca_status_name(std::uint32_t value);
 // Name when known, otherwise 0x%08x.
 std::string describe_nca_status(std::uint32_t value);
+// The reverse of both: a name ("nca_s_fault_cancel"), 0x hex or decimal.
+std::optional<std::uint32_t> parse_nca_status(std::string_view text);
 
 }  // namespace rpcfit

@@ -25,5 +25,14 @@ TEST(Status, DescribesNcaStatuses) {
   EXPECT_EQ(describe_nca_status(0x00000721), "0x00000721");
 }
 
+TEST(NcaStatus, ParsesNamesHexAndDecimal) {
+  EXPECT_EQ(parse_nca_status("nca_s_fault_cancel"), nca::kFaultCancel);
+  EXPECT_EQ(parse_nca_status("0x1C00000D"), nca::kFaultCancel);
+  EXPECT_EQ(parse_nca_status("5"), nca::kAccessDenied);
+  EXPECT_EQ(parse_nca_status("nca_s_nonsense"), std::nullopt);
+  EXPECT_EQ(parse_nca_status("0x"), std::nullopt);
+  EXPECT_EQ(parse_nca_status(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace rpcfit

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "drivers/fault/corrupt.h"
+#include "harness/fault/corrupt.h"
 
 namespace rpcfit::fault::proxy_internal {
 namespace {

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "drivers/fault/corrupt.h"
+#include "harness/fault/corrupt.h"
 #include "drivers/fault/proxy/proxy_internal.h"
 #include "drivers/fault/proxy/proxy_socket.h"
 

@@ -4,9 +4,9 @@
 #include <limits>
 #include <set>
 
-#include "drivers/fault/corrupt.h"
-#include "drivers/fault/fault_keys.h"
-#include "drivers/fault/fault_spec.h"
+#include "harness/fault/corrupt.h"
+#include "harness/fault/fault_keys.h"
+#include "harness/fault/fault_spec.h"
 
 namespace rpcfit::fault {
 namespace {

@@ -1,4 +1,4 @@
-#include "drivers/fault/corrupt.h"
+#include "harness/fault/corrupt.h"
 
 #include <gtest/gtest.h>
 

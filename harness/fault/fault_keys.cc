@@ -1,4 +1,4 @@
-#include "drivers/fault/fault_keys.h"
+#include "harness/fault/fault_keys.h"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "drivers/fault/fault_spec.h"
+#include "harness/fault/fault_spec.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,11 +1,11 @@
-#include "drivers/fault/fault_spec.h"
+#include "harness/fault/fault_spec.h"
 
 #include <charconv>
 #include <cmath>
 #include <limits>
 
-#include "drivers/fault/corrupt.h"
-#include "drivers/fault/fault_keys.h"
+#include "harness/fault/corrupt.h"
+#include "harness/fault/fault_keys.h"
 
 namespace rpcfit::fault {
 namespace {

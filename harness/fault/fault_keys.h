@@ -1,12 +1,12 @@
 // Which text keys each fault kind takes; shared by the parser and validate(). Internal to
-// drivers/fault.
+// harness/fault.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "drivers/fault/fault_spec.h"
+#include "harness/fault/fault_spec.h"
 
 namespace rpcfit::fault {
 

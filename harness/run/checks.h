@@ -1,0 +1,35 @@
+// Expectation checks: pure functions from a scenario and what one run of it observed to the list
+// of mismatches, each with the field, the expected and the actual value, and the scenario line
+// that stated it. No mismatches: the scenario's expectations held.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness/run/observation.h"
+#include "harness/run/scenario.h"
+#include "harness/run/timing.h"
+
+namespace rpcfit::run {
+
+struct Mismatch {
+  std::string field;     // "call c1 status", "server call 1 saw_cancel", "wire[3] pdu", "step 2"
+  std::string expected;  // "RPC_S_CALL_CANCELLED"
+  std::string actual;    // "RPC_S_OK"
+  SourceLoc loc;         // where the scenario states the expectation
+  std::string detail;    // timing: "tolerance 0.105s"; wire: the actual PDU's one-line text
+};
+// "file:12:5: call c1 status: expected RPC_S_CALL_CANCELLED, got RPC_S_OK (detail)"
+std::string to_string(const Mismatch& mismatch);
+
+// Every expectation of `scenario` against `observed`:
+//   steps      each step that ran and carries `expect`, against what its API returned
+//   calls      status, ended_at (timing.h), output_bytes, still_running
+//   server     the number of calls started; per call in start order: opnum, saw_cancel(_at),
+//              finished(_at) and finished_status, started_at, result and fault_status
+//   wire       exact: the same length and each PDU's direction, type, fields and time; ordered:
+//              each expected PDU found after the previous one's match; absent: none matches
+std::vector<Mismatch> check(const Scenario& scenario, const Observation& observed,
+                            const TimingSettings& settings);
+
+}  // namespace rpcfit::run
