@@ -1,0 +1,45 @@
+// A RuntimeDriver for the runner's own tests: no sockets, calls played by opnum on the run's
+// clock, so verdicts, the watchdog and the thread handling can be checked exactly.
+//   opnum 0  returns at once with its input (a server call started, finished, response)
+//   opnum 1  runs until cancelled, then ends RPC_S_CALL_CANCELLED when the cancel's timeout has
+//            passed (never with an infinite one), or RPC_S_CALL_FAILED when the session shuts down
+//   opnum 2  runs until the test calls release(), shutdown or not (a call nothing can end)
+// Handles: a handle without THREAD_SET_CONTEXT (0x10) gets RPC_S_ACCESS_DENIED, an unknown one
+// RPC_S_INVALID_ARG. Asynchronous calls: opnum 0 completes at once, others on cancel_async or
+// shutdown.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "harness/seams/runtime_driver.h"
+
+namespace rpcfit::run::testing {
+
+class FakeDriver : public RuntimeDriver {
+ public:
+  std::string name() const override { return "fake"; }
+  Result<std::unique_ptr<DriverSession>, SessionError> open(const SessionSetup& setup) override;
+
+  // open() fails with this, when set.
+  std::optional<SessionError> refuse;
+  // Ends every opnum 2 call.
+  void release();
+  // Sessions opened so far.
+  int opened() const;
+
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool released = false;
+    int opened = 0;
+  };
+
+ private:
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
+};
+
+}  // namespace rpcfit::run::testing

@@ -1,0 +1,411 @@
+#include "harness/run/playback.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <numeric>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "harness/run/timing.h"
+
+namespace rpcfit::run {
+namespace {
+
+constexpr auto kRegisterPatience = std::chrono::seconds(10);
+constexpr auto kSettlePoll = std::chrono::milliseconds(10);
+constexpr auto kDefaultTimeoutAfterLastStep = std::chrono::seconds(30);
+
+Duration scenario_timeout(const Scenario& scenario) {
+  if (scenario.timeout) return *scenario.timeout;
+  Duration last{};
+  for (const Step& step : scenario.steps)
+    last = std::max(last, step.at);
+  return last + kDefaultTimeoutAfterLastStep;
+}
+
+bool expects_running(const Scenario& scenario) {
+  return std::any_of(scenario.expect.calls.begin(), scenario.expect.calls.end(),
+                     [](const CallExpect& e) { return e.still_running; });
+}
+
+// Whether the expectation can only be checked once the routine has finished.
+bool needs_finish(const ServerCallExpect& e) {
+  return e.finished.value_or(false) || e.finished_status || e.finished_at || e.result ||
+         e.fault_status;
+}
+
+bool has_event(const ServerCallRecord& call, server::EventKind kind) {
+  return std::any_of(call.events.begin(), call.events.end(),
+                     [&](const server::BehaviourEvent& e) { return e.kind == kind; });
+}
+
+std::string step_label(const Scenario& scenario, std::size_t index) {
+  const Step& step = scenario.steps[index];
+  return "step " + std::to_string(index + 1) + " (" + std::string(step_name(step.kind)) + ", " +
+         to_string(step.loc) + ")";
+}
+
+}  // namespace
+
+Playback::Playback(RuntimeDriver& driver, const RunSettings& settings,
+                   const CaptureFactory& captures, const Scenario& scenario, unsigned repetition,
+                   std::uint64_t seed, std::filesystem::path dir)
+    : driver_(driver),
+      settings_(settings),
+      scenario_(scenario),
+      seed_(seed),
+      dir_(std::move(dir)),
+      world_(std::make_unique<World>(settings.time_scale)) {
+  if (captures) world_->capture = captures(scenario, repetition);
+}
+
+Playback::~Playback() {
+  if (!world_) return;
+  world_->threads.clear();
+  world_->session.reset();  // before the capture it tees to
+  world_->capture.reset();
+}
+
+void Playback::abandon() {
+  // Kept reachable (and never destroyed, not even at exit) so that threads still inside the
+  // driver find their world intact and leak checkers see no leak.
+  static std::mutex mu;
+  static auto* abandoned = new std::vector<std::unique_ptr<World>>;
+  std::lock_guard lock(mu);
+  abandoned->push_back(std::move(world_));
+}
+
+ClientThread* Playback::thread(const std::string& name) const {
+  for (const auto& t : world_->threads) {
+    if (t->name() == name) return t.get();
+  }
+  throw std::logic_error("no client thread " + name);
+}
+
+std::size_t Playback::call_index(const std::string& id) const {
+  std::size_t index = 0;
+  for (const Step& step : scenario_.steps) {
+    if (step.kind != StepKind::call) continue;
+    if (step.call == id) return index;
+    ++index;
+  }
+  throw std::logic_error("no call " + id);
+}
+
+bool Playback::start_threads(std::string& trouble) {
+  std::set<std::string> names{"main"};
+  for (const Step& step : scenario_.steps) {
+    if (step.handle.empty() && !step.null_handle) names.insert(step.thread);
+  }
+  for (const auto& name : names) {
+    world_->threads.push_back(std::make_unique<ClientThread>(name, *world_->session));
+  }
+  for (const auto& t : world_->threads) {
+    if (!t->wait_registered(kRegisterPatience)) {
+      trouble = "client thread " + t->name() + " did not register with the client runtime";
+      return false;
+    }
+  }
+  if (!scenario_.client.cancel_timeout) return true;
+  // client.cancel_timeout: RpcMgmtSetCancelTimeout on every thread before the timeline starts.
+  auto pending = std::make_shared<std::atomic<std::size_t>>(world_->threads.size());
+  auto failed = std::make_shared<std::atomic<RpcStatus>>(status::kOk);
+  for (const auto& t : world_->threads) {
+    World* w = world_.get();
+    const long timeout = *scenario_.client.cancel_timeout;
+    t->post("RpcMgmtSetCancelTimeout(" + std::to_string(timeout) + ")",
+            [w, timeout, pending, failed] {
+              const RpcStatus s = w->session->set_cancel_timeout(timeout);
+              if (s != status::kOk) failed->store(s);
+              pending->fetch_sub(1);
+              w->journal->update([](auto&, auto&) {});
+            });
+  }
+  const bool done =
+      world_->journal->wait_until([&](const auto&) { return pending->load() == 0; },
+                                  std::chrono::steady_clock::now() + kRegisterPatience);
+  if (!done) {
+    trouble = "client.cancel_timeout: RpcMgmtSetCancelTimeout did not return on every thread";
+    return false;
+  }
+  if (failed->load() != status::kOk) {
+    trouble = "client.cancel_timeout (" + to_string(scenario_.client.loc) +
+              "): RpcMgmtSetCancelTimeout returned " + std::to_string(failed->load());
+    return false;
+  }
+  return true;
+}
+
+void Playback::post_call(std::size_t index) {
+  const Step& step = scenario_.steps[index];
+  const std::size_t call = call_index(step.call);
+  World* w = world_.get();
+  auto finish = [journal = w->journal, clock = &w->clock, call](const CallOutcome& outcome) {
+    const Duration ended = clock->now();
+    journal->update([&](auto&, std::vector<CallRecord>& calls) {
+      CallRecord& r = calls[call];
+      r.ended = true;
+      r.ended_at = ended;
+      r.returned = outcome.returned;
+      r.status = outcome.status;
+      r.output_bytes = outcome.output_bytes;
+      r.detail = outcome.detail;
+    });
+  };
+  const std::string what = "call " + step.call + " (opnum " + std::to_string(step.opnum) + ")";
+  thread(step.thread)
+      ->post(what, [w, index, call, opnum = step.opnum, input = step.input, async = step.async,
+                    finish] {
+        const Duration began = w->clock.now();
+        w->journal->update([&](std::vector<StepRecord>& steps, std::vector<CallRecord>& calls) {
+          steps[index].ran = true;
+          steps[index].began = began;
+          calls[call].started = true;
+          calls[call].started_at = began;
+        });
+        if (!async) {
+          finish(w->session->call(opnum, input));
+          return;
+        }
+        const RpcStatus begun =
+            w->session->begin_async(static_cast<int>(call), opnum, input, finish);
+        if (begun != status::kOk) {
+          finish(CallOutcome{false, begun, 0, "the asynchronous call could not begin"});
+        }
+      });
+}
+
+std::uint64_t Playback::handle_for(const Step& step, bool& opened) {
+  opened = false;
+  if (step.null_handle) return 0;
+  if (!step.handle.empty()) {
+    const auto it = handles_.find(step.handle);
+    return it == handles_.end() ? 0 : it->second;
+  }
+  opened = true;
+  return world_->session->open_thread(step.access.value_or(scenario_.client.access),
+                                      thread(step.thread)->id());
+}
+
+bool Playback::run_step(std::size_t index) {
+  const Step& step = scenario_.steps[index];
+  World* w = world_.get();
+  const auto when = w->clock.to_steady(t0_ + step.at);
+  if (when > watchdog_) {
+    stuck_ = step_label(scenario_, index) + " is due after the scenario's timeout";
+    return false;
+  }
+  std::this_thread::sleep_until(when);  // the timeline's schedule, not a synchronisation
+  const Duration began = w->clock.now();
+  auto record = [&](std::optional<RpcStatus> returned, std::optional<bool> handle_ok) {
+    w->journal->update([&](std::vector<StepRecord>& steps, auto&) {
+      steps[index].ran = true;
+      steps[index].began = began;
+      steps[index].returned = returned;
+      steps[index].handle_ok = handle_ok;
+    });
+  };
+  switch (step.kind) {
+    case StepKind::call:
+      post_call(index);
+      return true;
+    case StepKind::set_cancel_timeout:
+      thread(step.thread)
+          ->post("RpcMgmtSetCancelTimeout(" + std::to_string(step.timeout) + ")",
+                 [w, index, timeout = step.timeout] {
+                   const Duration at = w->clock.now();
+                   const RpcStatus s = w->session->set_cancel_timeout(timeout);
+                   w->journal->update([&](std::vector<StepRecord>& steps, auto&) {
+                     steps[index].ran = true;
+                     steps[index].began = at;
+                     steps[index].returned = s;
+                   });
+                 });
+      return true;
+    case StepKind::cancel:
+    case StepKind::cancel_thread: {
+      bool opened = false;
+      const std::uint64_t handle = handle_for(step, opened);
+      const RpcStatus s = step.kind == StepKind::cancel
+                              ? w->session->cancel_thread_ex(handle, step.timeout)
+                              : w->session->cancel_thread(handle);
+      if (opened) w->session->close_handle(handle);
+      record(s, std::nullopt);
+      return true;
+    }
+    case StepKind::async_cancel:
+      record(w->session->cancel_async(static_cast<int>(call_index(step.call)), step.abortive),
+             std::nullopt);
+      return true;
+    case StepKind::open_thread: {
+      const std::uint64_t handle = w->session->open_thread(
+          step.access.value_or(scenario_.client.access), thread(step.thread)->id());
+      handles_[step.handle] = handle;
+      record(std::nullopt, handle != 0);
+      return true;
+    }
+    case StepKind::close_handle: {
+      bool opened = false;
+      const std::uint64_t handle = handle_for(step, opened);
+      record(std::nullopt, w->session->close_handle(handle));
+      return true;
+    }
+    case StepKind::wait: {
+      record(std::nullopt, std::nullopt);
+      const std::size_t call = call_index(step.call);
+      if (w->journal->wait_until([call](const auto& calls) { return calls[call].ended; },
+                                 watchdog_)) {
+        return true;
+      }
+      stuck_ = step_label(scenario_, index) + " waited for call " + step.call + " to end; " +
+               waiting_for(w->journal->calls());
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Playback::settled(const std::vector<CallRecord>& calls) const {
+  if (!std::all_of(calls.begin(), calls.end(), [](const CallRecord& c) { return c.ended; })) {
+    return false;
+  }
+  if (!scenario_.expect.server) return true;
+  const ServerExpect& server = *scenario_.expect.server;
+  const auto seen = world_->session->server_calls();
+  if (server.calls && seen.size() < *server.calls) return false;
+  for (std::size_t i = 0; i < server.per_call.size(); ++i) {
+    const ServerCallExpect& e = server.per_call[i];
+    if (!needs_finish(e)) continue;
+    if (i >= seen.size() || !has_event(seen[i], server::EventKind::finished)) return false;
+    if ((e.result || e.fault_status) && !seen[i].result) return false;
+  }
+  return true;
+}
+
+std::string Playback::waiting_for(const std::vector<CallRecord>& calls) const {
+  std::string text;
+  auto add = [&](const std::string& item) { text += (text.empty() ? "" : "; ") + item; };
+  for (const CallRecord& c : calls) {
+    if (c.ended) continue;
+    add(c.started ? "call " + c.id + " had not ended" : "call " + c.id + " had not started");
+  }
+  for (const auto& t : world_->threads)
+    add("thread " + t->name() + ": " + t->state());
+  const auto seen = world_->session->server_calls();
+  std::size_t unfinished = 0;
+  for (const auto& s : seen) {
+    if (!has_event(s, server::EventKind::finished)) ++unfinished;
+  }
+  add("server: " + std::to_string(seen.size()) + " call(s) started, " + std::to_string(unfinished) +
+      " still running");
+  return text;
+}
+
+Observation Playback::observe() const {
+  Observation o;
+  o.steps = world_->journal->steps();
+  for (StepRecord& s : o.steps)
+    s.began -= t0_;
+  o.calls = world_->journal->calls();
+  for (CallRecord& c : o.calls) {
+    c.started_at -= t0_;
+    c.ended_at -= t0_;
+  }
+  o.server_calls = world_->session->server_calls();
+  for (ServerCallRecord& c : o.server_calls) {
+    for (auto& e : c.events)
+      e.at -= t0_;
+  }
+  o.wire = world_->session->wire();
+  for (WirePdu& p : o.wire)
+    p.at -= t0_;
+  o.fault_seed = world_->session->fault_seed();
+  o.faults_injected = world_->session->faults_injected();
+  o.ended_at = world_->clock.now() - t0_;
+  return o;
+}
+
+void Playback::play(ScenarioRun& run) {
+  World* w = world_.get();
+  auto opened = driver_.open(SessionSetup{&scenario_, &w->clock, dir_, seed_, w->capture.get()});
+  if (!opened) {
+    run.verdict = opened.error().skip ? Verdict::skip : Verdict::error;
+    run.reason = opened.error().reason;
+    return;
+  }
+  w->session = std::move(*opened);
+  std::vector<CallRecord> calls;
+  for (const Step& step : scenario_.steps) {
+    if (step.kind != StepKind::call) continue;
+    CallRecord record;
+    record.id = step.call;
+    record.async = step.async;
+    calls.push_back(record);
+  }
+  w->journal = std::make_shared<Journal>(scenario_.steps.size(), std::move(calls));
+
+  std::string trouble;
+  if (start_threads(trouble)) {
+    t0_ = w->clock.now();
+    const Duration deadline = t0_ + scenario_timeout(scenario_);
+    watchdog_ = w->clock.to_steady(deadline) + settings_.watchdog_grace;
+    std::vector<std::size_t> order(scenario_.steps.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return scenario_.steps[a].at < scenario_.steps[b].at;
+    });
+    bool on_time = true;
+    for (const std::size_t index : order) {
+      if (!(on_time = run_step(index))) break;
+    }
+    if (on_time) {
+      // Settle: every call ended and the server calls that expectations need finished. A
+      // scenario expecting a call still running observes until its timeout instead.
+      const bool window = expects_running(scenario_);
+      const auto until = window ? w->clock.to_steady(deadline) : watchdog_;
+      if (!w->journal->wait_until([&](const auto& c) { return settled(c); }, until, kSettlePoll) &&
+          !window) {
+        stuck_ = "after the last step, waited for: " + waiting_for(w->journal->calls());
+      }
+    }
+  } else {
+    stuck_ = trouble;
+  }
+  run.observed = observe();
+
+  const std::string leftover = w->session->shutdown(std::chrono::seconds(1));
+  std::string threads_left;
+  for (const auto& t : w->threads) {
+    const std::string state = t->state();
+    if (!t->finish(settings_.watchdog_grace)) {
+      left_behind_ = true;
+      threads_left += (threads_left.empty() ? "" : "; ") +
+                      ("client thread " + t->name() + " did not end (" + state + ")");
+    }
+  }
+  std::string trouble_after = leftover;
+  if (!threads_left.empty()) trouble_after += (trouble_after.empty() ? "" : "; ") + threads_left;
+
+  if (!stuck_.empty()) {
+    run.verdict = Verdict::error;
+    run.reason = "watchdog: " + stuck_;
+    if (!trouble_after.empty()) run.reason += "; then " + trouble_after;
+    return;
+  }
+  if (!trouble_after.empty()) {
+    run.verdict = Verdict::error;
+    run.reason = "shutdown: " + trouble_after;
+    return;
+  }
+  const TimingSettings timing{settings_.time_scale, settings_.tolerance_scale};
+  run.mismatches = check(scenario_, run.observed, timing);
+  run.verdict = verdict_of(scenario_.xfail.has_value(), run.mismatches);
+  if (run.verdict == Verdict::xfail) run.reason = *scenario_.xfail;
+  if (run.verdict == Verdict::xpass) {
+    run.reason = "marked as a known failure (" + *scenario_.xfail + ") but passed";
+  }
+}
+
+}  // namespace rpcfit::run

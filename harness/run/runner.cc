@@ -1,0 +1,133 @@
+#include "harness/run/runner.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "harness/core/random.h"
+#include "harness/run/client_thread.h"
+#include "harness/run/journal.h"
+#include "harness/run/playback.h"
+
+namespace rpcfit::run {
+namespace {
+
+std::uint64_t fnv1a(std::string_view text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// A private (0700) directory for one scenario run's sockets and queues.
+Result<std::filesystem::path, std::string> make_private_dir(const std::filesystem::path& base) {
+  std::filesystem::path root = base;
+  if (root.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    root = (tmp != nullptr && *tmp != '\0') ? tmp : "/tmp";
+  }
+  std::string pattern = (root / "rpcfit-run-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {  // mkdtemp makes it 0700
+    return unexpected(std::string("cannot make a run directory under ") + root.string());
+  }
+  return std::filesystem::path(pattern);
+}
+
+}  // namespace
+
+std::uint64_t scenario_seed(std::uint64_t run_seed, std::string_view id, unsigned repetition) {
+  return Random(run_seed).fork(fnv1a(id) ^ (0x9e3779b97f4a7c15ULL * (repetition + 1ULL))).seed();
+}
+
+Runner::Runner(RuntimeDriver& driver, RunSettings settings, CaptureFactory captures)
+    : driver_(driver), settings_(settings), captures_(std::move(captures)) {
+  if (settings_.jobs == 0) settings_.jobs = 1;
+  if (settings_.repeat == 0) settings_.repeat = 1;
+  if (!(settings_.time_scale > 0)) settings_.time_scale = 1.0;
+}
+
+ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
+  ScenarioRun run;
+  run.scenario = &scenario;
+  run.repetition = repetition;
+  run.seed = scenario_seed(settings_.seed, scenario.id, repetition);
+  const auto started = std::chrono::steady_clock::now();
+  if (scenario.skip) {
+    run.verdict = Verdict::skip;
+    run.reason = *scenario.skip;
+    return run;
+  }
+  auto dir = make_private_dir(settings_.work_dir);
+  if (!dir) {
+    run.verdict = Verdict::error;
+    run.reason = dir.error();
+    return run;
+  }
+  try {
+    Playback playback(driver_, settings_, captures_, scenario, repetition, run.seed, *dir);
+    playback.play(run);
+    if (playback.left_behind()) {
+      playback.abandon();  // its threads may still touch the directory
+    } else {
+      std::error_code ec;
+      std::filesystem::remove_all(*dir, ec);
+    }
+  } catch (const std::exception& e) {
+    run.verdict = Verdict::error;
+    run.reason = std::string("harness: ") + e.what();
+  }
+  run.wall = std::chrono::steady_clock::now() - started;
+  return run;
+}
+
+std::vector<ScenarioRun> Runner::run_all(const std::vector<const Scenario*>& scenarios,
+                                         const Progress& progress) {
+  const std::size_t total = scenarios.size() * settings_.repeat;
+  std::vector<ScenarioRun> results(total);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stopped{false};
+  std::mutex progress_mu;
+  std::size_t done = 0;
+  auto work = [&] {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= total) return;
+      const Scenario& scenario = *scenarios[i / settings_.repeat];
+      const auto repetition = static_cast<unsigned>(i % settings_.repeat);
+      ScenarioRun run;
+      if (stopped.load()) {
+        run.scenario = &scenario;
+        run.repetition = repetition;
+        run.seed = scenario_seed(settings_.seed, scenario.id, repetition);
+        run.verdict = Verdict::skip;
+        run.reason = "not run: --fail-fast stopped the run after a failure";
+      } else {
+        run = run_one(scenario, repetition);
+        if (settings_.fail_fast && fails_run(run.verdict)) stopped.store(true);
+      }
+      std::lock_guard lock(progress_mu);
+      results[i] = std::move(run);
+      ++done;
+      if (progress) progress(results[i], done, total);
+    }
+  };
+  const std::size_t workers = std::min<std::size_t>(settings_.jobs, total);
+  std::vector<std::thread> pool;
+  for (std::size_t w = 1; w < workers; ++w)
+    pool.emplace_back(work);
+  work();
+  for (auto& t : pool)
+    t.join();
+  return results;
+}
+
+}  // namespace rpcfit::run

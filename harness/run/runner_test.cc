@@ -1,0 +1,336 @@
+#include "harness/run/runner.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "harness/run/fake_driver.h"
+
+namespace rpcfit::run {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeDriver;
+
+constexpr double kScale = 0.05;  // one scenario second = 50 ms
+
+RunSettings fast() {
+  RunSettings s;
+  s.time_scale = kScale;
+  s.seed = 42;
+  s.watchdog_grace = 5000ms;
+  // Timing matches within 100 ms of real time: generous for a loaded machine, while the misses
+  // the tests make are seconds of scenario time.
+  s.tolerance_scale = 5;
+  return s;
+}
+
+Step call_step(std::string id, std::uint16_t opnum, Duration at = {}, std::string thread = "main") {
+  Step s;
+  s.kind = StepKind::call;
+  s.call = std::move(id);
+  s.opnum = opnum;
+  s.at = at;
+  s.thread = std::move(thread);
+  s.input = Bytes(4, 0x11);
+  s.loc = {"t.yaml", 10, 5};
+  return s;
+}
+
+Step cancel_step(Duration at, long timeout, std::string thread = "main") {
+  Step s;
+  s.kind = StepKind::cancel;
+  s.at = at;
+  s.timeout = timeout;
+  s.thread = std::move(thread);
+  s.loc = {"t.yaml", 11, 5};
+  return s;
+}
+
+CallExpect ends_with(std::string call, RpcStatus status, std::optional<Duration> at = {}) {
+  CallExpect e;
+  e.call = std::move(call);
+  e.status = status;
+  e.status_loc = {"t.yaml", 20, 7};
+  e.loc = {"t.yaml", 20, 5};
+  if (at) e.ended_at = ExpectedTime{*at, {"t.yaml", 21, 7}};
+  return e;
+}
+
+Scenario scenario(std::string id) {
+  Scenario s;
+  s.id = std::move(id);
+  s.loc = {"t.yaml"};
+  s.timeout = 3s;
+  return s;
+}
+
+TEST(Runner, PassesAReturningCall) {
+  FakeDriver driver;
+  Scenario s = scenario("pass");
+  s.steps = {call_step("c1", 0)};
+  s.expect.calls = {ends_with("c1", status::kOk, 0ms)};
+  const ScenarioRun run = Runner(driver, fast()).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::pass) << run.reason;
+  EXPECT_TRUE(run.mismatches.empty());
+  ASSERT_EQ(run.observed.calls.size(), 1u);
+  EXPECT_TRUE(run.observed.calls[0].returned);
+  EXPECT_EQ(run.observed.calls[0].output_bytes, 4u);
+  ASSERT_EQ(run.observed.server_calls.size(), 1u);
+}
+
+TEST(Runner, FailsWithTheMismatchAndItsLine) {
+  FakeDriver driver;
+  Scenario s = scenario("fail");
+  s.steps = {call_step("c1", 0)};
+  s.expect.calls = {ends_with("c1", status::kCallCancelled)};
+  const ScenarioRun run = Runner(driver, fast()).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::fail);
+  ASSERT_EQ(run.mismatches.size(), 1u);
+  EXPECT_EQ(run.mismatches[0].expected, "RPC_S_CALL_CANCELLED");
+  EXPECT_EQ(run.mismatches[0].actual, "RPC_S_OK");
+  EXPECT_EQ(to_string(run.mismatches[0].loc), "t.yaml:20:7");
+}
+
+TEST(Runner, PlaysTheCancelTimeoutOnTheClock) {
+  FakeDriver driver;
+  Scenario s = scenario("timeout");
+  s.steps = {call_step("c1", 1), cancel_step(100ms, 1)};
+  s.steps[1].expect = status::kOk;
+  s.expect.calls = {ends_with("c1", status::kCallCancelled, 1100ms)};
+  const ScenarioRun run = Runner(driver, fast()).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::pass)
+      << (run.mismatches.empty() ? run.reason : to_string(run.mismatches[0]));
+  ASSERT_TRUE(run.observed.steps[1].returned.has_value());
+  EXPECT_EQ(*run.observed.steps[1].returned, status::kOk);
+  // The call ended after the cancel's timeout, not before it.
+  EXPECT_GE(run.observed.calls[0].ended_at, 1100ms);
+}
+
+TEST(Runner, ATimingMissSaysExpectedActualAndTolerance) {
+  FakeDriver driver;
+  Scenario s = scenario("late");
+  s.timeout = 10s;
+  s.steps = {call_step("c1", 1), cancel_step(100ms, 20)};
+  s.expect.calls = {ends_with("c1", status::kCallCancelled, 1100ms)};
+  const ScenarioRun run = Runner(driver, fast()).run_one(s);
+  ASSERT_EQ(run.verdict, Verdict::fail);
+  ASSERT_EQ(run.mismatches.size(), 1u);
+  EXPECT_EQ(to_string(run.mismatches[0].loc), "t.yaml:21:7");
+  EXPECT_NE(run.mismatches[0].detail.find("tolerance"), std::string::npos)
+      << run.mismatches[0].detail;
+}
+
+TEST(Runner, AccessDeniedIsAStepResult) {
+  FakeDriver driver;
+  Scenario s = scenario("access");
+  s.steps = {call_step("c1", 0, 0ms), cancel_step(10ms, 0)};
+  s.steps[1].access = 0x40u;  // THREAD_QUERY_INFORMATION only
+  s.steps[1].expect = status::kAccessDenied;
+  const ScenarioRun run = Runner(driver, fast()).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::pass);
+  EXPECT_EQ(run.observed.steps[1].returned, status::kAccessDenied);
+}
+
+TEST(Runner, WatchdogMakesAStuckScenarioAnErrorSayingWhatItWaitedFor) {
+  FakeDriver driver;
+  Scenario s = scenario("stuck");
+  s.timeout = 1s;
+  s.steps = {call_step("c1", 1)};  // never cancelled: runs until shutdown
+  s.expect.calls = {ends_with("c1", status::kCallCancelled)};
+  RunSettings settings = fast();
+  settings.watchdog_grace = 200ms;
+  const auto before = std::chrono::steady_clock::now();
+  const ScenarioRun run = Runner(driver, settings).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::error);
+  EXPECT_NE(run.reason.find("watchdog"), std::string::npos) << run.reason;
+  EXPECT_NE(run.reason.find("call c1 had not ended"), std::string::npos) << run.reason;
+  EXPECT_NE(run.reason.find("thread main: in call c1 (opnum 1)"), std::string::npos) << run.reason;
+  // The session's shutdown ended the call, so its thread came back.
+  EXPECT_EQ(run.reason.find("did not end"), std::string::npos) << run.reason;
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 20s);
+}
+
+TEST(Runner, AWaitStepThatNeverEndsIsAnErrorAtItsLine) {
+  FakeDriver driver;
+  Scenario s = scenario("wait");
+  s.timeout = 500ms;
+  Step wait;
+  wait.kind = StepKind::wait;
+  wait.call = "c1";
+  wait.at = 10ms;
+  wait.loc = {"t.yaml", 12, 5};
+  s.steps = {call_step("c1", 1), wait};
+  RunSettings settings = fast();
+  settings.watchdog_grace = 100ms;
+  const ScenarioRun run = Runner(driver, settings).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::error);
+  EXPECT_NE(run.reason.find("step 2 (wait, t.yaml:12:5) waited for call c1"), std::string::npos)
+      << run.reason;
+}
+
+TEST(Runner, AThreadNothingCanEndIsReportedAndTheRunGoesOn) {
+  FakeDriver driver;
+  Scenario s = scenario("left-behind");
+  s.timeout = 300ms;
+  s.steps = {call_step("c1", 2)};
+  RunSettings settings = fast();
+  settings.watchdog_grace = 100ms;
+  Runner runner(driver, settings);
+  const ScenarioRun run = runner.run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::error);
+  EXPECT_NE(run.reason.find("client thread main did not end"), std::string::npos) << run.reason;
+  driver.release();  // the abandoned thread finishes now
+  Scenario next = scenario("next");
+  next.steps = {call_step("c1", 0)};
+  EXPECT_EQ(runner.run_one(next).verdict, Verdict::pass);
+}
+
+TEST(Runner, ObservesAStillRunningCallUntilTheTimeout) {
+  FakeDriver driver;
+  Scenario s = scenario("running");
+  s.timeout = 400ms;
+  s.steps = {call_step("c1", 1)};
+  CallExpect e;
+  e.call = "c1";
+  e.still_running = true;
+  s.expect.calls = {e};
+  const ScenarioRun run = Runner(driver, fast()).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::pass) << run.reason;
+  EXPECT_GE(run.observed.ended_at, 400ms);
+}
+
+TEST(Runner, DriverRefusalIsAnErrorAndItsSkipASkip) {
+  FakeDriver driver;
+  Scenario s = scenario("refused");
+  s.steps = {call_step("c1", 0)};
+  driver.refuse = SessionError{false, "no such protocol sequence"};
+  ScenarioRun run = Runner(driver, fast()).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::error);
+  EXPECT_EQ(run.reason, "no such protocol sequence");
+  driver.refuse = SessionError{true, "no message queues here"};
+  run = Runner(driver, fast()).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::skip);
+  EXPECT_EQ(run.reason, "no message queues here");
+}
+
+TEST(Runner, ScenarioSkipIsNotRun) {
+  FakeDriver driver;
+  Scenario s = scenario("skipped");
+  s.skip = "needs a Windows peer";
+  s.steps = {call_step("c1", 0)};
+  const ScenarioRun run = Runner(driver, fast()).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::skip);
+  EXPECT_EQ(run.reason, "needs a Windows peer");
+  EXPECT_EQ(driver.opened(), 0);
+}
+
+TEST(Runner, KnownFailuresAreXfailAndStaleMarksXpass) {
+  FakeDriver driver;
+  Scenario failing = scenario("xfail");
+  failing.xfail = "issue 12";
+  failing.steps = {call_step("c1", 0)};
+  failing.expect.calls = {ends_with("c1", status::kCallCancelled)};
+  ScenarioRun run = Runner(driver, fast()).run_one(failing);
+  EXPECT_EQ(run.verdict, Verdict::xfail);
+  EXPECT_EQ(run.reason, "issue 12");
+  EXPECT_FALSE(fails_run(run.verdict));
+
+  Scenario passing = failing;
+  passing.expect.calls = {ends_with("c1", status::kOk)};
+  run = Runner(driver, fast()).run_one(passing);
+  EXPECT_EQ(run.verdict, Verdict::xpass);
+  EXPECT_TRUE(fails_run(run.verdict));
+}
+
+TEST(Runner, AsyncCallsEndThroughAsyncCancel) {
+  FakeDriver driver;
+  Scenario s = scenario("async");
+  Step call = call_step("a1", 1);
+  call.async = true;
+  Step cancel;
+  cancel.kind = StepKind::async_cancel;
+  cancel.call = "a1";
+  cancel.at = 50ms;
+  cancel.expect = status::kOk;
+  s.steps = {call, cancel};
+  s.expect.calls = {ends_with("a1", status::kCallCancelled, 50ms)};
+  const ScenarioRun run = Runner(driver, fast()).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::pass)
+      << (run.mismatches.empty() ? run.reason : to_string(run.mismatches[0]));
+}
+
+TEST(Runner, ClientThreadsAreDistinctAndStepsOnOneThreadQueue) {
+  FakeDriver driver;
+  Scenario s = scenario("threads");
+  s.steps = {call_step("c1", 1, 0ms, "t1"), call_step("c2", 0, 10ms, "t2"),
+             call_step("c3", 0, 20ms, "t1"), cancel_step(100ms, 0, "t1")};
+  const ScenarioRun run = Runner(driver, fast()).run_one(s);
+  ASSERT_EQ(run.verdict, Verdict::pass) << run.reason;
+  const auto& calls = run.observed.calls;
+  // c2 ran at once on its own thread; c3 waited on t1 behind c1 until the cancel ended it.
+  EXPECT_LT(calls[1].ended_at, 100ms);
+  EXPECT_GE(calls[2].started_at, calls[0].ended_at);
+  EXPECT_EQ(calls[0].status, status::kCallCancelled);
+}
+
+TEST(Runner, RunAllKeepsOrderRepeatsAndReportsProgress) {
+  FakeDriver driver;
+  std::vector<Scenario> scenarios;
+  for (int i = 0; i < 3; ++i) {
+    scenarios.push_back(scenario("s" + std::to_string(i)));
+    scenarios.back().steps = {call_step("c1", 0)};
+  }
+  RunSettings settings = fast();
+  settings.jobs = 2;
+  settings.repeat = 2;
+  std::vector<const Scenario*> pointers;
+  for (const auto& s : scenarios)
+    pointers.push_back(&s);
+  std::vector<std::size_t> dones;
+  const auto runs =
+      Runner(driver, settings)
+          .run_all(pointers, [&](const ScenarioRun&, std::size_t done, std::size_t total) {
+            EXPECT_EQ(total, 6u);
+            dones.push_back(done);
+          });
+  ASSERT_EQ(runs.size(), 6u);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    EXPECT_EQ(runs[i].scenario, pointers[i / 2]);
+    EXPECT_EQ(runs[i].repetition, i % 2);
+    EXPECT_EQ(runs[i].verdict, Verdict::pass);
+  }
+  EXPECT_EQ(dones, (std::vector<std::size_t>{1, 2, 3, 4, 5, 6}));
+  std::set<std::uint64_t> seeds;
+  for (const auto& r : runs)
+    seeds.insert(r.seed);
+  EXPECT_EQ(seeds.size(), 6u);
+}
+
+TEST(Runner, FailFastSkipsWhatIsLeft) {
+  FakeDriver driver;
+  std::vector<Scenario> scenarios(3, scenario("x"));
+  for (int i = 0; i < 3; ++i) {
+    scenarios[static_cast<std::size_t>(i)].id = "s" + std::to_string(i);
+    scenarios[static_cast<std::size_t>(i)].steps = {call_step("c1", 0)};
+  }
+  scenarios[0].expect.calls = {ends_with("c1", status::kCallCancelled)};
+  RunSettings settings = fast();
+  settings.fail_fast = true;
+  const auto runs = Runner(driver, settings).run_all({&scenarios[0], &scenarios[1], &scenarios[2]});
+  EXPECT_EQ(runs[0].verdict, Verdict::fail);
+  EXPECT_EQ(runs[1].verdict, Verdict::skip);
+  EXPECT_NE(runs[2].reason.find("--fail-fast"), std::string::npos);
+}
+
+TEST(Runner, SeedsReplay) {
+  EXPECT_EQ(scenario_seed(7, "a/b", 0), scenario_seed(7, "a/b", 0));
+  EXPECT_NE(scenario_seed(7, "a/b", 0), scenario_seed(7, "a/b", 1));
+  EXPECT_NE(scenario_seed(7, "a/b", 0), scenario_seed(7, "a/c", 0));
+  EXPECT_NE(scenario_seed(7, "a/b", 0), scenario_seed(8, "a/b", 0));
+}
+
+}  // namespace
+}  // namespace rpcfit::run
