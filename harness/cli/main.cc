@@ -1,6 +1,7 @@
 // rpcfit: the command line. The only place that wires concrete parts together.
 #include <pthread.h>
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdint>
@@ -11,7 +12,9 @@
 #include "harness/cli/capture_dump.h"
 #include "harness/cli/capture_example.h"
 #include "harness/cli/proxy_command.h"
+#include "harness/cli/run_command.h"
 #include "harness/cli/serve_command.h"
+#include "harness/cli/suite_commands.h"
 
 namespace {
 
@@ -118,6 +121,56 @@ int main(int argc, char** argv) {
       "Faults apply per direction (dir=c2s: client to server, dir=s2c: server to client) and per\n"
       "PDU; delays are real time. reorder is UDP only; reset and slice are TCP only.");
 
+  rpcfit::cli::RunOptions run_options;
+  std::uint64_t run_seed = 0;
+  CLI::App* run = app.add_subcommand(
+      "run",
+      "Run scenarios on rpcfit's runtime and check them (default: every file under scenarios/)");
+  run->add_option("PATH", run_options.paths, "Scenario files or directories (searched for *.yaml)");
+  run->add_option(
+      "--filter", run_options.filters,
+      "Only ids matching this glob (* ? [..]; a plain prefix takes a folder); repeatable");
+  run->add_option("--exclude", run_options.excludes,
+                  "Leave out ids matching this glob; repeatable");
+  run->add_option("--tag", run_options.tags,
+                  "Only scenarios with this tag; repeatable (all must match)");
+  run->add_option("--level", run_options.level, "Only must or should scenarios");
+  run->add_option("-j,--jobs", run_options.jobs,
+                  "Scenarios run at once (default: the number of cores)");
+  run->add_option(
+      "--time-scale", run_options.time_scale,
+      "Real seconds per scenario second, e.g. 0.05 runs twenty times faster (default 1)");
+  run->add_option("--tolerance-scale", run_options.tolerance_scale,
+                  "Multiplies every timing tolerance, for slow machines (default 1)");
+  auto* run_seed_option = run->add_option(
+      "--seed", run_seed, "Run seed every random decision derives from (default: fresh, printed)");
+  run->add_option("--repeat", run_options.repeat, "Run each scenario N times");
+  run->add_option("--shard", run_options.shard,
+                  "Run shard I of N (I/N); default from GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS");
+  run->add_flag("--fail-fast", run_options.fail_fast, "Start no scenario after a failure");
+  run->add_option("--out", run_options.out,
+                  "Write each scenario's capture under DIR/<id>/capture.pcap");
+  run->footer(
+      "Exit status: 0 all passed, 1 any FAIL, ERROR or XPASS, 2 usage error or invalid scenario,\n"
+      "3 no scenario selected.");
+
+  rpcfit::cli::ListOptions list_options;
+  CLI::App* list = app.add_subcommand("list", "List scenarios: id, level, tags, spec rules, title");
+  list->add_option("PATH", list_options.paths,
+                   "Scenario files or directories (default: scenarios/)");
+  list->add_option("--filter", list_options.filters, "Only ids matching this glob; repeatable");
+  list->add_option("--exclude", list_options.excludes,
+                   "Leave out ids matching this glob; repeatable");
+  list->add_option("--tag", list_options.tags, "Only scenarios with this tag; repeatable");
+  list->add_option("--level", list_options.level, "Only must or should scenarios");
+  list->add_flag("--json", list_options.json, "A JSON array of scenario objects");
+
+  std::vector<std::string> validate_paths;
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Check scenario files without running them; problems as file:line:column");
+  validate->add_option("PATH", validate_paths,
+                       "Scenario files or directories (default: scenarios/)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -131,6 +184,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (*run) {
+    if (run_seed_option->count() > 0) run_options.seed = run_seed;
+    run_options.progress = ::isatty(STDOUT_FILENO) == 1;
+    return rpcfit::cli::run_command(run_options, std::cout, std::cerr);
+  }
+  if (*list) return rpcfit::cli::list_command(list_options, std::cout, std::cerr);
+  if (*validate) return rpcfit::cli::validate_command(validate_paths, std::cout, std::cerr);
   if (*call) return rpcfit::cli::call_command(call_options, std::cout, std::cerr);
   if (*serve)
     return rpcfit::cli::serve_command(serve_options, std::cout, std::cerr, stop_on_signal());

@@ -12,16 +12,6 @@ namespace rpcfit::run {
 namespace {
 
 // In the order a reader meets them: the header's fields, then the body's.
-constexpr std::array<std::string_view, 15> kFieldNames{
-    "type",         "flags",
-    "flags2",       "call_id",
-    "seqnum",       "fragnum",
-    "activity",     "context_id",
-    "opnum",        "alloc_hint",
-    "cancel_count", "status",
-    "cancel_id",    "server_is_accepting",
-    "stub_length",
-};
 
 template <class T>
 std::string num(T value) {
@@ -102,7 +92,7 @@ Result<PduFields, std::string> pdu_fields(ByteView pdu) {
 }
 
 bool is_pdu_field(const std::string& name) {
-  for (std::string_view known : kFieldNames) {
+  for (std::string_view known : kPduFieldNames) {
     if (known == name) return true;
   }
   return false;
@@ -110,7 +100,7 @@ bool is_pdu_field(const std::string& name) {
 
 std::string pdu_field_names() {
   std::string out;
-  for (std::string_view name : kFieldNames) {
+  for (std::string_view name : kPduFieldNames) {
     if (!out.empty()) out += ", ";
     out += name;
   }

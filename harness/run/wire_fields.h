@@ -5,8 +5,10 @@
 // 0x hex), cancel_id, server_is_accepting, stub_length. Numbers are decimal.
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "harness/core/bytes.h"
 #include "harness/core/result.h"
@@ -14,6 +16,17 @@
 namespace rpcfit::run {
 
 using PduFields = std::map<std::string, std::string>;
+
+// Every field name pdu_fields() can produce.
+inline constexpr std::array<std::string_view, 15> kPduFieldNames{
+    "type",         "flags",
+    "flags2",       "call_id",
+    "seqnum",       "fragnum",
+    "activity",     "context_id",
+    "opnum",        "alloc_hint",
+    "cancel_count", "status",
+    "cancel_id",    "server_is_accepting",
+    "stub_length"};
 
 // The fields of the CO or CL PDU in `pdu`; an error naming the field and offset for bytes that do
 // not decode.

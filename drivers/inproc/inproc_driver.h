@@ -1,0 +1,34 @@
+// The in-process RuntimeDriver: each session is a server and a client of the project's own
+// runtime (drivers/runtime) in this process, the server playing the scenario's behaviours
+// (drivers/server) and the client's transport carrying its faults (drivers/fault).
+//
+// A session (inproc_session.h) has two Runtimes on the run's clock and run directory: the
+// server's, and the client's, which tees its PDUs to the session's view of the wire and on to
+// the run's capture sink. One FaultPlan, from the scenario's faults and the session's seed,
+// decorates the client's stream connections (ncacn_*: both directions of each connection) or the
+// datagram sockets of both runtimes (ncadg_*: each side's sends, so c2s and s2c faults both
+// apply). A fault the transport cannot apply (reorder on a stream; reset and slice on datagrams)
+// is refused at open() as harness trouble (SessionError, not a skip).
+//
+// The server serves the test interface (rpc::test_interface_id()) with a routine for every opnum
+// a call step uses and every opnum of `server.ops`: that opnum's behaviour, else the scenario's.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "harness/core/result.h"
+#include "harness/seams/runtime_driver.h"
+
+namespace rpcfit::inproc {
+
+class InprocDriver final : public run::RuntimeDriver {
+ public:
+  std::string name() const override { return "inproc"; }
+  // SessionError with skip for a protocol sequence the runtime does not speak; without skip for
+  // a fault it cannot apply, or a server that cannot listen or be bound to.
+  Result<std::unique_ptr<run::DriverSession>, run::SessionError> open(
+      const run::SessionSetup& setup) override;
+};
+
+}  // namespace rpcfit::inproc

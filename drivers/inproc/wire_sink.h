@@ -1,0 +1,45 @@
+// WireSink: the client runtime's capture sink in an in-process session. It keeps the client's
+// view of the wire (WirePdu, with its direction) and passes every callback on, unchanged, to the
+// run's own sink (a pcap writer) while the session lasts.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "harness/core/clock.h"
+#include "harness/run/observation.h"
+#include "harness/seams/capture_direction.h"
+#include "harness/seams/capture_sink.h"
+
+namespace rpcfit::inproc {
+
+class WireSink final : public CaptureSink {
+ public:
+  // `forward` may be null; `clock` is the client runtime's, whose wall() stamps the PDUs.
+  WireSink(const Clock& clock, CaptureSink* forward) : clock_(clock), forward_(forward) {}
+
+  void connection_opened(Timestamp time, const Endpoint& client, const Endpoint& server) override;
+  void pdu(const CapturedPdu& pdu) override;
+  void connection_closed(Timestamp time, const Endpoint& closer, const Endpoint& peer) override;
+
+  std::vector<run::WirePdu> pdus() const;
+  // Until `done(pdus)` holds; false after `patience` (real time).
+  bool wait_until(const std::function<bool(const std::vector<run::WirePdu>&)>& done,
+                  std::chrono::milliseconds patience) const;
+  // Stops forwarding: the run's sink may go with the session, while a call stuck past it may
+  // still send.
+  void detach_forward();
+
+ private:
+  const Clock& clock_;
+  mutable std::mutex mu_;  // also serializes the forwarded callbacks
+  mutable std::condition_variable cv_;
+  CaptureSink* forward_;
+  CaptureDirection direction_;
+  std::vector<run::WirePdu> pdus_;
+};
+
+}  // namespace rpcfit::inproc

@@ -1,0 +1,196 @@
+#include "harness/cli/run_command.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "captures/pcap_writer.h"
+#include "drivers/inproc/inproc_driver.h"
+#include "harness/cli/suite_files.h"
+#include "harness/core/random.h"
+#include "harness/run/runner.h"
+#include "harness/run/selection.h"
+
+namespace rpcfit::cli {
+namespace {
+
+using run::ScenarioRun;
+using run::Verdict;
+
+std::string seconds_text(std::chrono::nanoseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2fs", std::chrono::duration<double>(d).count());
+  return buf;
+}
+
+std::string run_label(const ScenarioRun& r, unsigned repeat) {
+  std::string label = r.scenario->id;
+  if (repeat > 1) label += " #" + std::to_string(r.repetition + 1);
+  return label;
+}
+
+// The result line, and for a non-pass its reasons, indented.
+void print_result(std::ostream& out, const ScenarioRun& r, unsigned repeat) {
+  char verdict[8];
+  std::snprintf(verdict, sizeof verdict, "%-6s", std::string(run::verdict_name(r.verdict)).c_str());
+  out << verdict << ' ' << run_label(r, repeat) << "  " << seconds_text(r.wall) << '\n';
+  if (r.verdict == Verdict::pass) return;
+  if (!r.reason.empty()) out << "       " << r.reason << '\n';
+  if (r.verdict == Verdict::fail || r.verdict == Verdict::xfail) {
+    for (const auto& m : r.mismatches)
+      out << "       " << run::to_string(m) << '\n';
+  }
+}
+
+struct Tally {
+  std::map<Verdict, std::size_t> counts;
+  void add(Verdict v) { ++counts[v]; }
+  std::size_t of(Verdict v) const {
+    const auto it = counts.find(v);
+    return it == counts.end() ? 0 : it->second;
+  }
+  std::size_t failed() const { return of(Verdict::fail) + of(Verdict::error) + of(Verdict::xpass); }
+};
+
+std::string totals(const Tally& t, std::size_t n) {
+  std::ostringstream s;
+  s << n << (n == 1 ? " run: " : " runs: ") << t.of(Verdict::pass) << " passed, "
+    << t.of(Verdict::fail) << " failed, " << t.of(Verdict::error) << " errors, "
+    << t.of(Verdict::skip) << " skipped, " << t.of(Verdict::xfail) << " xfail, "
+    << t.of(Verdict::xpass) << " xpass";
+  return s.str();
+}
+
+// A pcap per scenario run under --out: <out>/<id>/capture.pcap (capture-<n>.pcap for repeats).
+run::CaptureFactory captures_under(const std::string& out, unsigned repeat, std::ostream& err,
+                                   std::mutex& err_mu) {
+  if (out.empty()) return {};
+  return [out, repeat, &err, &err_mu](const run::Scenario& s,
+                                      unsigned repetition) -> std::unique_ptr<CaptureSink> {
+    const std::filesystem::path dir = std::filesystem::path(out) / s.id;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const std::string name =
+        repeat > 1 ? "capture-" + std::to_string(repetition + 1) + ".pcap" : "capture.pcap";
+    auto writer = captures::PcapWriter::open((dir / name).string());
+    if (!writer) {
+      std::lock_guard lock(err_mu);
+      err << "rpcfit: run: " << writer.error().to_string() << '\n';
+      return nullptr;
+    }
+    return std::move(*writer);
+  };
+}
+
+}  // namespace
+
+int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
+  run::Selection selection;
+  selection.filters = o.filters;
+  selection.excludes = o.excludes;
+  selection.tags = o.tags;
+  if (o.level == "must") selection.level = run::Level::must;
+  if (o.level == "should") selection.level = run::Level::should;
+  if (!o.level.empty() && !selection.level) {
+    err << "rpcfit: run: --level: expected must or should, got \"" << o.level << "\"\n";
+    return 2;
+  }
+  if (!o.shard.empty()) {
+    auto shard = run::parse_shard(o.shard);
+    if (!shard) {
+      err << "rpcfit: run: " << shard.error() << '\n';
+      return 2;
+    }
+    selection.shard = *shard;
+  } else {
+    auto shard = run::shard_from_environment();
+    if (!shard) {
+      err << "rpcfit: run: " << shard.error() << '\n';
+      return 2;
+    }
+    if (*shard) {
+      selection.shard = **shard;
+      // GoogleTest's protocol: a runner that shards touches this file to say so.
+      if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE")) std::ofstream{status};
+    }
+  }
+  if (!(o.time_scale > 0) || !(o.tolerance_scale > 0)) {
+    err << "rpcfit: run: --time-scale and --tolerance-scale must be positive\n";
+    return 2;
+  }
+
+  const auto load = load_suite(scenario_paths(o.paths), err);
+  if (load.errors > 0) {
+    err << "rpcfit: run: " << load.errors << " problem(s) in the scenario files; nothing run\n";
+    return 2;
+  }
+  const auto chosen = run::select(load.scenarios, selection);
+  if (chosen.empty()) {
+    err << "rpcfit: run: no scenario selected (" << load.scenarios.size() << " loaded from "
+        << load.files << " file(s))\n";
+    return 3;
+  }
+
+  run::RunSettings settings;
+  settings.time_scale = o.time_scale;
+  settings.tolerance_scale = o.tolerance_scale;
+  settings.seed = o.seed ? *o.seed : fresh_seed();
+  settings.jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+  settings.repeat = std::max(1u, o.repeat);
+  settings.fail_fast = o.fail_fast;
+
+  out << "rpcfit run: " << chosen.size() << " scenario(s)";
+  if (settings.repeat > 1) out << " x " << settings.repeat;
+  out << ", seed " << settings.seed << ", -j " << settings.jobs << ", time scale "
+      << settings.time_scale << '\n';
+  out.flush();
+
+  std::mutex err_mu;
+  inproc::InprocDriver driver;
+  run::Runner runner(driver, settings, captures_under(o.out, settings.repeat, err, err_mu));
+  Tally tally;
+  const auto started = std::chrono::steady_clock::now();
+  auto progress = [&](const ScenarioRun& r, std::size_t done, std::size_t total) {
+    tally.add(r.verdict);
+    if (o.progress) {
+      out << "\r\033[K";
+      if (r.verdict != Verdict::pass) print_result(out, r, settings.repeat);
+      out << '[' << done << '/' << total << "] " << tally.of(Verdict::pass) << " passed, "
+          << tally.failed() << " failed, "
+          << seconds_text(std::chrono::steady_clock::now() - started) << std::flush;
+      if (done == total) out << '\n';
+    } else {
+      print_result(out, r, settings.repeat);
+      out.flush();
+    }
+  };
+  const auto runs = runner.run_all(chosen, progress);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+
+  if (tally.failed() > 0) {
+    out << "\nFailures:\n";
+    std::string filters;
+    for (const auto& r : runs) {
+      if (!run::fails_run(r.verdict)) continue;
+      out << "  " << run::verdict_name(r.verdict) << ' ' << run_label(r, settings.repeat) << " ("
+          << run::to_string(r.scenario->loc) << ")\n";
+      if (!r.reason.empty()) out << "      " << r.reason << '\n';
+      for (const auto& m : r.mismatches)
+        out << "      " << run::to_string(m) << '\n';
+      filters += " --filter " + r.scenario->id;
+    }
+    out << "Replay: rpcfit run";
+    for (const auto& p : scenario_paths(o.paths))
+      out << ' ' << p;
+    out << " --seed " << settings.seed << filters << '\n';
+  }
+  out << totals(tally, runs.size()) << " in " << seconds_text(elapsed) << " (seed " << settings.seed
+      << ")\n";
+  return tally.failed() > 0 ? 1 : 0;
+}
+
+}  // namespace rpcfit::cli

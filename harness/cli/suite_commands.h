@@ -1,0 +1,26 @@
+// `rpcfit list [PATH...] [--filter GLOB] [--exclude GLOB] [--tag T] [--level L] [--json]`: the
+// scenarios, one per line (id, level, tags, rules, title) or as a JSON array.
+// `rpcfit validate [PATH...]`: checks the files without running them.
+// Exit status: 0; 2 for invalid scenario files or a usage error; list exits 3 when nothing is
+// selected.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace rpcfit::cli {
+
+struct ListOptions {
+  std::vector<std::string> paths;
+  std::vector<std::string> filters;
+  std::vector<std::string> excludes;
+  std::vector<std::string> tags;
+  std::string level;
+  bool json = false;
+};
+
+int list_command(const ListOptions& options, std::ostream& out, std::ostream& err);
+int validate_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);
+
+}  // namespace rpcfit::cli
