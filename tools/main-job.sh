@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The main job: sets up (installs what is missing, configures, builds) and runs rpcfit.
-# Until the scenario runner exists it writes rpcfit's sample capture of cancelled calls with the
-# project's own pcap writer and dumps it, as text and as JSON lines, into runs/main/.
+# The main job: sets up (installs what is missing, configures, builds) and runs the conformance
+# suite (every scenario under scenarios/) on rpcfit's own runtime, writing each scenario's capture
+# under runs/main/<scenario id>/capture.pcap. Options after the script's name go to `rpcfit run`
+# (e.g. --time-scale 0.05, --filter 'timeout/*', --seed N).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh default
 rpcfit=build/default/harness/cli/rpcfit
 out=runs/main
+rm -rf "$out"
 mkdir -p "$out"
-"$rpcfit" capture example "$out/example.pcap"
-"$rpcfit" capture dump "$out/example.pcap" | tee "$out/example.txt"
-"$rpcfit" capture dump --json "$out/example.pcap" > "$out/example.jsonl"
-echo "main job: wrote $out/example.pcap, $out/example.txt and $out/example.jsonl"
+status=0
+"$rpcfit" run scenarios --out "$out" "$@" | tee "$out/run.txt" || status=$?
+echo "main job: results in $out/run.txt, captures under $out/<scenario id>/capture.pcap"
+exit "$status"
