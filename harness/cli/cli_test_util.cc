@@ -7,8 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 
 extern char** environ;
@@ -198,6 +202,55 @@ std::vector<std::string> words_of(const std::string& text) {
   for (std::string w; in >> w;)
     out.push_back(w);
   return out;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);)
+    out.push_back(line);
+  return out;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+ScratchDir::ScratchDir(const std::string& prefix) {
+  std::string pattern =
+      (std::filesystem::path(::testing::TempDir()) / (prefix + "-XXXXXX")).string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp " << pattern << ": " << std::strerror(errno);
+    return;
+  }
+  path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
+std::string ScratchDir::write(const std::string& name, const std::string& text) const {
+  const std::filesystem::path file = path_ / name;
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file) << text;
+  return file.string();
+}
+
+std::string deny_scenario(const std::string& id, const std::string& extra,
+                          const std::string& status, const std::string& spec) {
+  return "id: " + id + "\ntitle: Deny " + id + "\nspec: " + spec + "\n" + extra +
+         "server: {behaviour: deny}\n"
+         "steps:\n"
+         "  - {at: 0ms, call: {id: c1, opnum: 5}}\n"
+         "expect:\n"
+         "  call: {status: " +
+         status + "}\n";
 }
 
 }  // namespace rpcfit::cli::testing

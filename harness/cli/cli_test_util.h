@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,35 @@ std::optional<std::string> impacket_missing();
 
 // The whitespace-separated words of `text`.
 std::vector<std::string> words_of(const std::string& text);
+// The lines of `text`, without their newlines.
+std::vector<std::string> lines_of(const std::string& text);
+bool contains(const std::string& text, const std::string& part);
+bool starts_with(const std::string& text, const std::string& prefix);
+
+// A fresh private directory under the test's temporary directory, removed with what it holds
+// when the object goes.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& prefix);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  // Writes `text` to `name` below the directory (creating its folders); returns its path.
+  std::string write(const std::string& name, const std::string& text) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A scenario file's text: on ncacn_ip_tcp (unless `extra` names a protseq), a server that denies
+// the call (RPC_S_ACCESS_DENIED at once) and the expectation that the call ends with `status`, so
+// it passes for RPC_S_ACCESS_DENIED and fails otherwise. `extra` holds more top-level keys (tags,
+// level, xfail, skip, protseq), one per line; `spec` is the rules' flow list.
+std::string deny_scenario(const std::string& id, const std::string& extra = "",
+                          const std::string& status = "RPC_S_ACCESS_DENIED",
+                          const std::string& spec = "[CS-SRV-7]");
 
 struct ProcessResult {
   int status = -1;  // exit status; -1 when killed by a signal or not started

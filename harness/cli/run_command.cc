@@ -1,10 +1,13 @@
 #include "harness/cli/run_command.h"
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -44,6 +47,29 @@ void print_result(std::ostream& out, const ScenarioRun& r, unsigned repeat) {
     for (const auto& m : r.mismatches)
       out << "       " << run::to_string(m) << '\n';
   }
+  if (!r.observed.faults_injected.empty()) {
+    out << "       faults injected: " << r.observed.faults_injected << " (fault seed "
+        << r.observed.fault_seed << ")\n";
+  }
+}
+
+// The shortest text that reads back as `value` (so that a replayed run uses the same scale).
+std::string number_text(double value) {
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, res.ptr);
+}
+
+// `word` as one shell word: as it is when it holds only safe characters, else single-quoted.
+std::string shell_word(const std::string& word) {
+  const bool safe = !word.empty() && word.find_first_not_of(
+                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789_-./:=+,@%") == std::string::npos;
+  if (safe) return word;
+  std::string quoted = "'";
+  for (const char c : word)
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
 }
 
 struct Tally {
@@ -118,8 +144,9 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE")) std::ofstream{status};
     }
   }
-  if (!(o.time_scale > 0) || !(o.tolerance_scale > 0)) {
-    err << "rpcfit: run: --time-scale and --tolerance-scale must be positive\n";
+  if (!(o.time_scale > 0) || !(o.tolerance_scale > 0) || !std::isfinite(o.time_scale) ||
+      !std::isfinite(o.tolerance_scale)) {
+    err << "rpcfit: run: --time-scale and --tolerance-scale must be positive and finite\n";
     return 2;
   }
 
@@ -173,7 +200,9 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
 
   if (tally.failed() > 0) {
     out << "\nFailures:\n";
+    // The replay: the same paths, seed, repetitions and scales, each failing id once.
     std::string filters;
+    std::set<std::string> replayed;
     for (const auto& r : runs) {
       if (!run::fails_run(r.verdict)) continue;
       out << "  " << run::verdict_name(r.verdict) << ' ' << run_label(r, settings.repeat) << " ("
@@ -181,12 +210,18 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       if (!r.reason.empty()) out << "      " << r.reason << '\n';
       for (const auto& m : r.mismatches)
         out << "      " << run::to_string(m) << '\n';
-      filters += " --filter " + r.scenario->id;
+      if (replayed.insert(r.scenario->id).second)
+        filters += " --filter " + shell_word(r.scenario->id);
     }
     out << "Replay: rpcfit run";
     for (const auto& p : scenario_paths(o.paths))
-      out << ' ' << p;
-    out << " --seed " << settings.seed << filters << '\n';
+      out << ' ' << shell_word(p);
+    out << " --seed " << settings.seed;
+    if (settings.repeat > 1) out << " --repeat " << settings.repeat;
+    if (settings.time_scale != 1.0) out << " --time-scale " << number_text(settings.time_scale);
+    if (settings.tolerance_scale != 1.0)
+      out << " --tolerance-scale " << number_text(settings.tolerance_scale);
+    out << filters << '\n';
   }
   out << totals(tally, runs.size()) << " in " << seconds_text(elapsed) << " (seed " << settings.seed
       << ")\n";
