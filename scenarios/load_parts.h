@@ -24,6 +24,7 @@ struct StepNote {
   bool has_handle = false;  // including `handle: null`
   run::SourceLoc handle_loc;
   run::SourceLoc call_loc;  // call: its `id` (the step when defaulted); async_cancel, wait: `call`
+  std::optional<run::SourceLoc> at_loc;  // its `at`, when it was read
 };
 
 // One entry of expect.calls (or the expect.call shorthand), parallel to Expectations::calls.

@@ -306,7 +306,10 @@ void load_steps(Reader& r, const YAML::Node& node, std::vector<run::Step>& out,
     note.path = path;
     if (r.mapping(item, path, kStepKeys)) {
       if (auto e = r.require(item, path, "at")) {
-        if (auto at = r.duration(e->value, key_path(path, "at"))) step.at = *at;
+        if (auto at = r.duration(e->value, key_path(path, "at"))) {
+          step.at = *at;
+          note.at_loc = r.loc(e->value);
+        }
       }
       StepKind kind = StepKind::call;
       if (auto e = step_key(r, item, path, kind)) {

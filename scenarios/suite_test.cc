@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "scenarios/loader.h"
 #include "scenarios/test_util.h"
@@ -126,25 +127,58 @@ TEST(CheckSuite, DuplicateIdsNameBothFiles) {
   EXPECT_THAT(check_suite({suite[0], suite[1]}), IsEmpty());
 }
 
-// The suite in this folder: every file loads cleanly and ids are unique. Vacuous while the suite
-// is still being written.
-TEST(ProjectSuite, EveryScenarioLoads) {
+struct ProjectSuiteFiles {
+  std::vector<run::Scenario> scenarios;
+  std::vector<std::string> errors;
+  std::size_t files = 0;
+};
+
+ProjectSuiteFiles load_project_suite() {
+  ProjectSuiteFiles out;
   std::vector<LoadError> errors;
   const auto files = find_scenario_files({RPCFIT_SCENARIOS_DIR}, errors);
-  std::vector<run::Scenario> suite;
+  out.files = files.size();
   for (const fs::path& file : files) {
     Loaded loaded = load_scenario_file(file);
     for (LoadError& e : loaded.errors)
       errors.push_back(std::move(e));
-    if (loaded.scenario) suite.push_back(std::move(*loaded.scenario));
+    if (loaded.scenario) out.scenarios.push_back(std::move(*loaded.scenario));
   }
-  for (LoadError& e : check_suite(suite))
+  for (LoadError& e : check_suite(out.scenarios))
     errors.push_back(std::move(e));
-  std::vector<std::string> messages;
   for (const LoadError& e : errors)
-    messages.push_back(to_string(e));
-  EXPECT_THAT(messages, IsEmpty());
-  RecordProperty("scenario_files", static_cast<int>(files.size()));
+    out.errors.push_back(to_string(e));
+  return out;
+}
+
+// The suite in this folder: every file loads cleanly and ids are unique.
+TEST(ProjectSuite, EveryScenarioLoads) {
+  const auto suite = load_project_suite();
+  EXPECT_THAT(suite.errors, IsEmpty());
+  EXPECT_GT(suite.files, 0u);
+  RecordProperty("scenario_files", static_cast<int>(suite.files));
+}
+
+// Every server behaviour (and the cancel-deaf runtime) and every protocol sequence is played by
+// at least one scenario that is meant to pass: neither skipped nor marked as a known failure.
+TEST(ProjectSuite, EveryBehaviourAndProtocolSequenceIsPlayed) {
+  const auto suite = load_project_suite();
+  ASSERT_THAT(suite.errors, IsEmpty());
+  std::set<std::string> behaviours;
+  std::set<std::string> protseqs;
+  for (const run::Scenario& s : suite.scenarios) {
+    if (s.skip || s.xfail) continue;
+    protseqs.insert(s.protseq);
+    behaviours.insert(std::string(server::behaviour_name(s.server.behaviour.kind)));
+    for (const auto& [opnum, spec] : s.server.by_opnum)
+      behaviours.insert(std::string(server::behaviour_name(spec.kind)));
+    if (s.server.cancel_deaf) behaviours.insert("cancel_deaf");
+  }
+  for (const auto& [kind, name] : server::kBehaviourNames)
+    EXPECT_EQ(behaviours.count(std::string(name)), 1u) << "no scenario plays " << name;
+  EXPECT_EQ(behaviours.count("cancel_deaf"), 1u) << "no scenario has cancel_deaf: true";
+  for (const auto name : run::kProtseqNames)
+    EXPECT_EQ(protseqs.count(std::string(name)), 1u) << "no scenario runs on " << name;
 }
 
 // The README's examples are part of the schema's documentation: whole scenarios load as they

@@ -88,6 +88,32 @@ class TimelineCheck {
     }
   }
 
+  // Nothing may be due after the scenario's timeout: the watchdog ends the run there.
+  void within_timeout(const ExpectNotes& notes) {
+    const Duration limit = run::effective_timeout(s_);
+    const std::string after = " is after the scenario's timeout (" + fault::duration_text(limit) +
+                              (s_.timeout ? ""
+                                          : ", by default the last step's instant + " +
+                                                fault::duration_text(run::kTimeoutAfterLastStep)) +
+                              "), where the watchdog ends the run";
+    for (std::size_t i = 0; i < s_.steps.size(); ++i) {
+      if (!notes_[i].at_loc || s_.steps[i].at <= limit) continue;
+      r_.error(*notes_[i].at_loc, index_path("steps", i) + ".at",
+               "impossible timeline: " + fault::duration_text(s_.steps[i].at) + after);
+    }
+    for (std::size_t i = 0; i < s_.expect.calls.size() && i < notes.calls.size(); ++i) {
+      const auto& at = s_.expect.calls[i].ended_at;
+      if (!at || at->at <= limit) continue;
+      r_.error(at->loc, key_path(notes.calls[i].path, "at"),
+               "impossible timeline: " + fault::duration_text(at->at) + after);
+    }
+    for (const TimeNote& t : notes.times) {
+      if (t.time.at <= limit) continue;
+      r_.error(t.time.loc, t.path,
+               "impossible timeline: " + fault::duration_text(t.time.at) + after);
+    }
+  }
+
   void expectations(const ExpectNotes& notes) {
     for (std::size_t i = 0; i < s_.expect.calls.size() && i < notes.calls.size(); ++i) {
       expected_call(s_.expect.calls[i], notes.calls[i]);
@@ -194,6 +220,7 @@ void check_timeline(Reader& r, run::Scenario& scenario, const std::vector<StepNo
   check.definitions();
   check.uses();
   check.expectations(expect);
+  check.within_timeout(expect);
 }
 
 }  // namespace rpcfit::scenarios::detail

@@ -179,6 +179,37 @@ TEST(Timeline, ImpossibleWireAndServerInstants) {
                           "is before the first call starts (steps[0], at 1s)"));
 }
 
+TEST(Timeline, NothingIsDueAfterTheTimeout) {
+  // Line 4 is the timeout; steps start on line 6.
+  EXPECT_THAT(errors_of(with_header("timeout: 2s\n"
+                                    "steps:\n"
+                                    "  - {at: 0ms, call: {id: a}}\n"
+                                    "  - {at: 3s, wait: {call: a}}\n"
+                                    "expect:\n"
+                                    "  calls:\n"
+                                    "    a: {at: 2500ms}\n"
+                                    "  wire:\n"
+                                    "    - {dir: out, pdu: request, at: 2s}\n"
+                                    "    - {dir: out, pdu: orphaned, at: 2001ms}\n")),
+              ElementsAre("t.yaml:7:10: steps[1].at: impossible timeline: 3s is after the "
+                          "scenario's timeout (2s), where the watchdog ends the run",
+                          "t.yaml:10:13: expect.calls.a.at: impossible timeline: 2500ms is after "
+                          "the scenario's timeout (2s), where the watchdog ends the run",
+                          "t.yaml:13:37: expect.wire[1].at: impossible timeline: 2001ms is after "
+                          "the scenario's timeout (2s), where the watchdog ends the run"));
+  // Without one, the default timeout follows the last step by 30 s.
+  EXPECT_THAT(steps_errors("  - {at: 0ms, call: {id: a}}\n"
+                           "  - {at: 3s, wait: {call: a}}\n"
+                           "expect: {call: {at: 33s}}\n"),
+              IsEmpty());
+  EXPECT_THAT(steps_errors("  - {at: 0ms, call: {id: a}}\n"
+                           "  - {at: 3s, wait: {call: a}}\n"
+                           "expect: {call: {at: 34s}}\n"),
+              ElementsAre("t.yaml:7:21: expect.call.at: impossible timeline: 34s is after the "
+                          "scenario's timeout (33s, by default the last step's instant + 30s), "
+                          "where the watchdog ends the run"));
+}
+
 TEST(Timeline, ThreadsOfSetCancelTimeoutCount) {
   EXPECT_THAT(steps_errors("  - {at: 0ms, set_cancel_timeout: {thread: w, timeout: infinite}}\n"
                            "  - {at: 0ms, open_thread: {handle: h, thread: w, access: 0}}\n"

@@ -11,9 +11,13 @@
 #include "drivers/runtime/rpc.h"
 #include "drivers/runtime/string_binding.h"
 #include "drivers/runtime/test_interface.h"
+#include "harness/core/random.h"
 
 namespace rpcfit::inproc {
 namespace {
+
+// The stream of a scenario's seed that the client runtime draws from ("runtime" in ASCII).
+constexpr std::uint64_t kRuntimeStream = 0x72756e74696d65;
 
 using OpenResult = Result<std::unique_ptr<run::DriverSession>, run::SessionError>;
 
@@ -132,6 +136,9 @@ OpenResult InprocDriver::open(const run::SessionSetup& setup) {
   client_options.capture = world->sink.get();
   client_options.run_dir = setup.run_dir;
   client_options.legacy_platform = scenario.client.legacy_platform;
+  // The runtime's own random choices (activity UUIDs) draw from a stream of the scenario's seed
+  // apart from the faults' streams.
+  client_options.seed = Random(setup.seed).fork(kRuntimeStream).seed();
   rpc::RuntimeOptions server_options;
   server_options.clock = setup.clock;
   server_options.run_dir = setup.run_dir;

@@ -85,13 +85,14 @@ class Session {
  public:
   // `shared_clock`: a clock that must outlive the session (for a call that runs on after it).
   explicit Session(run::Scenario scenario, CaptureSink* capture = nullptr,
-                   std::shared_ptr<RealClock> shared_clock = std::make_shared<RealClock>(kScale))
+                   std::shared_ptr<RealClock> shared_clock = std::make_shared<RealClock>(kScale),
+                   std::uint64_t seed = 42)
       : clock_owner(std::move(shared_clock)), scenario_(std::move(scenario)) {
     run::SessionSetup setup;
     setup.scenario = &scenario_;
     setup.clock = &clock;
     setup.run_dir = dir_;
-    setup.seed = 42;
+    setup.seed = seed;
     setup.capture = capture;
     auto opened = driver_.open(setup);
     if (!opened) {
@@ -324,6 +325,27 @@ TEST(InprocDriver, DroppedDatagramRequestIsRetransmittedAndCounted) {
   // The capture sits under the decorator: it shows what left, the retransmission.
   const auto seen = sequence(s.session->wire());
   EXPECT_EQ(std::count(seen.begin(), seen.end(), "out request"), 1);
+}
+
+// The scenario's seed decides the client's activity UUIDs, so a replay puts the same bytes on
+// the wire.
+TEST(InprocDriver, DatagramActivitiesFollowTheSeed) {
+  auto activity_with = [](std::uint64_t seed) {
+    Session s(scenario_on("ncadg_ip_udp", BehaviourKind::normal, {0}), nullptr,
+              std::make_shared<RealClock>(kScale), seed);
+    if (!s.session) return std::string("no session");
+    auto outcome = ClientThread(*s.session, {0}).finish_one();
+    EXPECT_TRUE(outcome.returned) << outcome.detail;
+    for (const auto& pdu : s.session->wire()) {
+      auto cl = wire::decode_cl(pdu.bytes);
+      if (pdu.out && cl && cl->type == wire::PType::request) return cl->activity.to_string();
+    }
+    return std::string("no request");
+  };
+  const std::string first = activity_with(5);
+  EXPECT_EQ(first.size(), 36u) << first;
+  EXPECT_EQ(activity_with(5), first);
+  EXPECT_NE(activity_with(6), first);
 }
 
 // The plan decides a datagram where it is sent, so an s2c fault needs the server's sockets

@@ -224,7 +224,7 @@ std::unique_ptr<DgActivity> Binding::acquire_activity() {
     activity->socket = options.datagram_decorator(std::move(activity->socket));
   }
   activity->server = std::move(opened->server);
-  activity->id = random_activity_uuid();
+  activity->id = runtime_.new_activity_uuid();
   {
     std::lock_guard lock(mu_);
     ++opened_;

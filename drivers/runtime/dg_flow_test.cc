@@ -244,12 +244,18 @@ TEST(DgPdus, CancelAckBodyIsNineBytesAndEchoesTheCall) {
   EXPECT_EQ(std::get<wire::ClCancelAck>(ack.body).server_is_accepting, 1);
 }
 
-TEST(DgPdus, ActivityUuidsAreRandomVersion4) {
-  auto a = random_activity_uuid();
-  auto b = random_activity_uuid();
+TEST(DgPdus, ActivityUuidsAreRandomVersion4AndFollowTheSeed) {
+  Random random(7);
+  auto a = random_activity_uuid(random);
+  auto b = random_activity_uuid(random);
   EXPECT_NE(a, b);
   EXPECT_EQ(a.time_hi_and_version >> 12, 4);
   EXPECT_EQ(a.clock_seq_node[0] & 0xC0, 0x80);
+  Random again(7);
+  EXPECT_EQ(random_activity_uuid(again), a);
+  EXPECT_EQ(random_activity_uuid(again), b);
+  Random other(8);
+  EXPECT_NE(random_activity_uuid(other), a);
 }
 
 }  // namespace

@@ -1,20 +1,14 @@
 #include "drivers/runtime/dg_pdus.h"
 
 #include <algorithm>
-#include <mutex>
-#include <random>
 
 #include "drivers/runtime/dg_flow.h"
 
 namespace rpcfit::rpc {
 
-wire::Uuid random_activity_uuid() {
-  // Activity UUIDs only have to be unique; captures renumber them, so they need no seed.
-  static std::mutex mu;
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::lock_guard lock(mu);
-  std::uint64_t hi = rng();
-  std::uint64_t lo = rng();
+wire::Uuid random_activity_uuid(Random& random) {
+  const std::uint64_t hi = random.next();
+  const std::uint64_t lo = random.next();
   wire::Uuid id;
   id.time_low = static_cast<std::uint32_t>(hi >> 32);
   id.time_mid = static_cast<std::uint16_t>(hi >> 16);

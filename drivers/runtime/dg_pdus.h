@@ -4,13 +4,14 @@
 
 #include <cstdint>
 
+#include "harness/core/random.h"
 #include "harness/wire/fragment.h"
 #include "harness/wire/pdu.h"
 
 namespace rpcfit::rpc {
 
-// A version 4 (random) UUID for a new activity.
-wire::Uuid random_activity_uuid();
+// A version 4 (random) UUID for a new activity, drawn from `random` (two draws).
+wire::Uuid random_activity_uuid(Random& random);
 
 // A PDU of `type` about the same call as `about`: object, interface, activity, boot time,
 // version, seqnum and opnum copied; flags cleared; empty body.

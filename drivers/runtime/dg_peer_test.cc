@@ -31,7 +31,8 @@ ClPdu request_to(const wire::SyntaxId& iface, std::uint16_t opnum, Bytes body) {
   pdu.flags1 = wire::clf1::kNoFack;
   pdu.interface_id = iface.uuid;
   pdu.interface_version = iface.version;
-  pdu.activity = random_activity_uuid();
+  static Random random(fresh_seed());  // distinct activities; the peer's replies need no seed
+  pdu.activity = random_activity_uuid(random);
   pdu.opnum = opnum;
   pdu.body = wire::ClRaw{std::move(body)};
   return pdu;

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "drivers/runtime/call_control.h"
+#include "drivers/runtime/dg_pdus.h"
 
 namespace rpcfit::rpc {
 
@@ -43,7 +44,13 @@ struct ThreadExit {
 
 Runtime::Runtime(RuntimeOptions options)
     : options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : &default_clock()) {}
+      clock_(options_.clock != nullptr ? options_.clock : &default_clock()),
+      random_(options_.seed.value_or(fresh_seed())) {}
+
+wire::Uuid Runtime::new_activity_uuid() {
+  std::lock_guard lock(random_mu_);
+  return random_activity_uuid(random_);
+}
 
 Runtime::~Runtime() = default;
 

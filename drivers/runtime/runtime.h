@@ -12,15 +12,18 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "drivers/runtime/call_cancel.h"
 #include "drivers/runtime/rpc.h"
 #include "drivers/transport/datagram.h"
 #include "drivers/transport/protseq.h"
 #include "harness/core/clock.h"
+#include "harness/core/random.h"
 #include "harness/seams/capture_sink.h"
 #include "harness/seams/datagram.h"
 #include "harness/seams/transport.h"
+#include "harness/wire/pdu.h"
 
 namespace rpcfit::rpc {
 
@@ -41,6 +44,9 @@ struct RuntimeOptions {
   std::function<std::unique_ptr<StreamConnection>(std::unique_ptr<StreamConnection>,
                                                   bool client_side)>
       stream_decorator;
+  // Seeds the runtime's random choices (the activity UUIDs of datagram calls), so that a run
+  // replays with the same bytes on the wire; none: a fresh seed.
+  std::optional<std::uint64_t> seed;
 };
 
 // The synchronous call in progress on a client thread, shared with cancelling threads.
@@ -78,6 +84,8 @@ class Runtime {
   std::shared_ptr<CallControl> begin_call(transport::Protseq protseq);
   // Detaches the call; a cancel the server missed (CS-RES-3) stays pending on the thread.
   void end_call(const std::shared_ptr<CallControl>& call, bool leave_cancel_pending);
+  // A new datagram activity's UUID, from the runtime's seeded generator.
+  wire::Uuid new_activity_uuid();
 
  private:
   struct ClientThread;
@@ -100,6 +108,8 @@ class Runtime {
   };
   std::map<ThreadHandle, HandleEntry> handles_;
   ThreadHandle next_handle_ = 1;
+  std::mutex random_mu_;
+  Random random_;  // guarded by random_mu_
 };
 
 }  // namespace rpcfit::rpc

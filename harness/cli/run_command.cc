@@ -3,12 +3,16 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "captures/pcap_writer.h"
@@ -92,25 +96,75 @@ std::string totals(const Tally& t, std::size_t n) {
 }
 
 // A pcap per scenario run under --out: <out>/<id>/capture.pcap (capture-<n>.pcap for repeats).
-run::CaptureFactory captures_under(const std::string& out, unsigned repeat, std::ostream& err,
-                                   std::mutex& err_mu) {
+// One that cannot be written makes that scenario an ERROR (the runner's harness trouble).
+run::CaptureFactory captures_under(const std::string& out, unsigned repeat) {
   if (out.empty()) return {};
-  return [out, repeat, &err, &err_mu](const run::Scenario& s,
-                                      unsigned repetition) -> std::unique_ptr<CaptureSink> {
-    const std::filesystem::path dir = std::filesystem::path(out) / s.id;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    const std::string name =
-        repeat > 1 ? "capture-" + std::to_string(repetition + 1) + ".pcap" : "capture.pcap";
-    auto writer = captures::PcapWriter::open((dir / name).string());
-    if (!writer) {
-      std::lock_guard lock(err_mu);
-      err << "rpcfit: run: " << writer.error().to_string() << '\n';
-      return nullptr;
-    }
-    return std::move(*writer);
-  };
+  return
+      [out, repeat](const run::Scenario& s, unsigned repetition) -> std::unique_ptr<CaptureSink> {
+        const std::filesystem::path dir = std::filesystem::path(out) / s.id;
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        const std::string name =
+            repeat > 1 ? "capture-" + std::to_string(repetition + 1) + ".pcap" : "capture.pcap";
+        auto writer = captures::PcapWriter::open((dir / name).string());
+        if (!writer) throw std::runtime_error("--out: " + writer.error().to_string());
+        return std::move(*writer);
+      };
 }
+
+// The live progress line of a terminal: redrawn when a result comes and once a second between,
+// so that the elapsed time moves during a long scenario.
+class ProgressLine {
+ public:
+  ProgressLine(std::ostream& out, std::size_t total, std::chrono::steady_clock::time_point started)
+      : out_(out), started_(started), total_(total) {
+    ticker_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!done_) {
+        if (cv_.wait_for(lock, std::chrono::seconds(1), [&] { return done_; })) break;
+        if (done_runs_ < total_) draw();
+      }
+    });
+  }
+  ~ProgressLine() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    ticker_.join();
+  }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+  // A finished run: its lines above the progress line (for what did not pass), then the line.
+  void result(const ScenarioRun& r, unsigned repeat, std::size_t done, std::size_t passed,
+              std::size_t failed) {
+    std::lock_guard lock(mu_);
+    out_ << "\r\033[K";
+    if (r.verdict != Verdict::pass) print_result(out_, r, repeat);
+    done_runs_ = done;
+    passed_ = passed;
+    failed_ = failed;
+    draw();
+    if (done == total_) out_ << '\n' << std::flush;
+  }
+
+ private:
+  void draw() {  // mu_ held
+    out_ << "\r\033[K[" << done_runs_ << '/' << total_ << "] " << passed_ << " passed, " << failed_
+         << " failed, " << seconds_text(std::chrono::steady_clock::now() - started_) << std::flush;
+  }
+
+  std::ostream& out_;
+  const std::chrono::steady_clock::time_point started_;
+  const std::size_t total_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::size_t done_runs_ = 0, passed_ = 0, failed_ = 0;
+  std::thread ticker_;
+};
 
 }  // namespace
 
@@ -156,6 +210,16 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
     return 2;
   }
   const auto chosen = run::select(load.scenarios, selection);
+  if (chosen.empty() && selection.shard.count > 1) {
+    run::Selection unsharded = selection;
+    unsharded.shard = run::Shard{};
+    if (const auto all = run::select(load.scenarios, unsharded).size(); all > 0) {
+      // As GoogleTest: a shard that gets nothing of a non-empty selection has passed.
+      out << "rpcfit run: shard " << selection.shard.index << '/' << selection.shard.count
+          << " has no scenario of the " << all << " selected\n";
+      return 0;
+    }
+  }
   if (chosen.empty()) {
     err << "rpcfit: run: no scenario selected (" << load.scenarios.size() << " loaded from "
         << load.files << " file(s))\n";
@@ -176,32 +240,30 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       << settings.time_scale << '\n';
   out.flush();
 
-  std::mutex err_mu;
   inproc::InprocDriver driver;
-  run::Runner runner(driver, settings, captures_under(o.out, settings.repeat, err, err_mu));
+  run::Runner runner(driver, settings, captures_under(o.out, settings.repeat));
   Tally tally;
   const auto started = std::chrono::steady_clock::now();
-  auto progress = [&](const ScenarioRun& r, std::size_t done, std::size_t total) {
+  std::optional<ProgressLine> line;
+  if (o.progress) line.emplace(out, chosen.size() * settings.repeat, started);
+  auto progress = [&](const ScenarioRun& r, std::size_t done, std::size_t) {
     tally.add(r.verdict);
-    if (o.progress) {
-      out << "\r\033[K";
-      if (r.verdict != Verdict::pass) print_result(out, r, settings.repeat);
-      out << '[' << done << '/' << total << "] " << tally.of(Verdict::pass) << " passed, "
-          << tally.failed() << " failed, "
-          << seconds_text(std::chrono::steady_clock::now() - started) << std::flush;
-      if (done == total) out << '\n';
+    if (line) {
+      line->result(r, settings.repeat, done, tally.of(Verdict::pass), tally.failed());
     } else {
       print_result(out, r, settings.repeat);
       out.flush();
     }
   };
   const auto runs = runner.run_all(chosen, progress);
+  line.reset();
   const auto elapsed = std::chrono::steady_clock::now() - started;
 
   if (tally.failed() > 0) {
     out << "\nFailures:\n";
-    // The replay: the same paths, seed, repetitions and scales, each failing id once.
-    std::string filters;
+    // The replay: each failing scenario's file once (a file holds one scenario, and a scenario's
+    // seed derives from the run's seed and its id), with the seed, repetitions and scales.
+    std::string files;
     std::set<std::string> replayed;
     for (const auto& r : runs) {
       if (!run::fails_run(r.verdict)) continue;
@@ -210,18 +272,15 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
       if (!r.reason.empty()) out << "      " << r.reason << '\n';
       for (const auto& m : r.mismatches)
         out << "      " << run::to_string(m) << '\n';
-      if (replayed.insert(r.scenario->id).second)
-        filters += " --filter " + shell_word(r.scenario->id);
+      if (replayed.insert(r.scenario->loc.file).second)
+        files += ' ' + shell_word(r.scenario->loc.file);
     }
-    out << "Replay: rpcfit run";
-    for (const auto& p : scenario_paths(o.paths))
-      out << ' ' << shell_word(p);
-    out << " --seed " << settings.seed;
+    out << "Replay: rpcfit run" << files << " --seed " << settings.seed;
     if (settings.repeat > 1) out << " --repeat " << settings.repeat;
     if (settings.time_scale != 1.0) out << " --time-scale " << number_text(settings.time_scale);
     if (settings.tolerance_scale != 1.0)
       out << " --tolerance-scale " << number_text(settings.tolerance_scale);
-    out << filters << '\n';
+    out << '\n';
   }
   out << totals(tally, runs.size()) << " in " << seconds_text(elapsed) << " (seed " << settings.seed
       << ")\n";

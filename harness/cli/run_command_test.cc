@@ -124,10 +124,14 @@ TEST_F(RunCommand, FailureExitsOneWithTheMismatchAndAReplayThatFailsAlike) {
   const std::string text = deny_scenario("server/deny-ok", "", "RPC_S_OK");
   const std::string file = write("deny-ok.yaml", text);
   write("pass.yaml", deny_scenario("server/deny"));
+  // An id below the failing one's: a --filter of the failing id would select it too.
+  write("below.yaml", deny_scenario("server/deny-ok/below"));
   const auto r = run({"-j", "2"});
   ASSERT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_EQ(ids_with(r.out, "FAIL"), std::vector<std::string>{"server/deny-ok"}) << r.out;
-  EXPECT_EQ(ids_with(r.out, "PASS"), std::vector<std::string>{"server/deny"}) << r.out;
+  EXPECT_EQ(id_set(ids_with(r.out, "PASS")),
+            (std::set<std::string>{"server/deny", "server/deny-ok/below"}))
+      << r.out;
 
   // The summary: the failing expectation at its file:line:column, expected and actual.
   const auto summary = r.out.find("\nFailures:\n");
@@ -142,7 +146,7 @@ TEST_F(RunCommand, FailureExitsOneWithTheMismatchAndAReplayThatFailsAlike) {
   EXPECT_FALSE(contains(tail, "server/deny ")) << "a passing scenario is no failure\n" << tail;
   EXPECT_TRUE(contains(r.out, "1 failed")) << r.out;
 
-  // The replay line: the same path and seed, the failing id.
+  // The replay line: the failing scenario's file and the same seed.
   const std::string seed = line_starting(r.out, "rpcfit run: ");
   const std::string replay = line_starting(r.out, "Replay: rpcfit run ");
   ASSERT_FALSE(replay.empty()) << r.out;
@@ -153,12 +157,9 @@ TEST_F(RunCommand, FailureExitsOneWithTheMismatchAndAReplayThatFailsAlike) {
   ASSERT_NE(seed_at, words.end()) << replay;
   ASSERT_NE(seed_at + 1, words.end()) << replay;
   EXPECT_TRUE(contains(seed, "seed " + *(seed_at + 1) + ",")) << seed << "\n" << replay;
-  const auto filter_at = std::find(words.begin(), words.end(), "--filter");
-  ASSERT_NE(filter_at, words.end()) << replay;
-  ASSERT_NE(filter_at + 1, words.end()) << replay;
-  EXPECT_EQ(*(filter_at + 1), "server/deny-ok") << replay;
-  EXPECT_EQ(std::count(words.begin(), words.end(), "--filter"), 1) << replay;
-  EXPECT_NE(std::find(words.begin(), words.end(), dir_.string()), words.end()) << replay;
+  EXPECT_EQ(words.at(1), file) << replay;
+  EXPECT_EQ(std::count(words.begin(), words.end(), file), 1) << replay;
+  EXPECT_EQ(std::find(words.begin(), words.end(), dir_.string()), words.end()) << replay;
   // Replayed: the same verdict, that scenario alone, the same seed.
   const auto again = rpcfit(words);
   EXPECT_EQ(again.status, 1) << replay << "\n" << again.out << again.err;
@@ -169,7 +170,7 @@ TEST_F(RunCommand, FailureExitsOneWithTheMismatchAndAReplayThatFailsAlike) {
 }
 
 TEST_F(RunCommand, ReplayKeepsTheRepeatAndTheScales) {
-  write("deny-ok.yaml", deny_scenario("server/deny-ok", "", "RPC_S_OK"));
+  const std::string file = write("deny-ok.yaml", deny_scenario("server/deny-ok", "", "RPC_S_OK"));
   const auto r = run({"--repeat", "2", "-j", "2"});
   ASSERT_EQ(r.status, 1) << r.out << r.err;
   const std::string replay = line_starting(r.out, "Replay: rpcfit run ");
@@ -178,8 +179,8 @@ TEST_F(RunCommand, ReplayKeepsTheRepeatAndTheScales) {
   EXPECT_TRUE(contains(replay, " --time-scale 0.2")) << replay;
   EXPECT_TRUE(contains(replay, " --tolerance-scale 3")) << replay;
   auto words = testing::words_of(replay);
-  EXPECT_EQ(std::count(words.begin(), words.end(), "--filter"), 1)
-      << "each failing id once, however many of its runs failed: " << replay;
+  EXPECT_EQ(std::count(words.begin(), words.end(), file), 1)
+      << "each failing file once, however many of its runs failed: " << replay;
   words.erase(words.begin(), words.begin() + 2);
   const auto again = rpcfit(words);
   EXPECT_EQ(again.status, 1) << again.out << again.err;
@@ -190,13 +191,14 @@ TEST_F(RunCommand, ReplayKeepsTheRepeatAndTheScales) {
 }
 
 TEST_F(RunCommand, XpassExitsOne) {
-  write("xpass.yaml", deny_scenario("server/xpass", "xfail: known bug 42\n"));
+  const std::string file =
+      write("xpass.yaml", deny_scenario("server/xpass", "xfail: known bug 42\n"));
   const auto r = run({});
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_EQ(ids_with(r.out, "XPASS"), std::vector<std::string>{"server/xpass"}) << r.out;
   EXPECT_TRUE(contains(r.out, "known bug 42")) << r.out;
   EXPECT_TRUE(contains(r.out, "\nFailures:\n  XPASS server/xpass")) << r.out;
-  EXPECT_TRUE(contains(r.out, "--filter server/xpass")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Replay: rpcfit run " + file + " --seed ")) << r.out;
   EXPECT_TRUE(contains(r.out, "0 failed, 0 errors, 0 skipped, 0 xfail, 1 xpass")) << r.out;
 }
 
@@ -209,6 +211,18 @@ TEST_F(RunCommand, XfailExitsZero) {
   EXPECT_TRUE(contains(r.out, "expected RPC_S_OK, got RPC_S_ACCESS_DENIED")) << r.out;
   EXPECT_FALSE(contains(r.out, "Failures:")) << r.out;
   EXPECT_TRUE(contains(r.out, "0 failed, 0 errors, 0 skipped, 1 xfail, 0 xpass")) << r.out;
+}
+
+TEST_F(RunCommand, ErrorExitsOne) {
+  // --out under a regular file: the scenario's capture cannot be made, which is harness trouble.
+  write("deny.yaml", deny_scenario("server/deny"));
+  const std::string blocker = write("blocker", "a file, not a directory");
+  const auto r = run({"--out", blocker + "/out"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_EQ(ids_with(r.out, "ERROR"), std::vector<std::string>{"server/deny"}) << r.out;
+  EXPECT_TRUE(contains(r.out, "harness: --out: ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\nFailures:\n  ERROR server/deny")) << r.out;
+  EXPECT_TRUE(contains(r.out, "0 passed, 0 failed, 1 errors")) << r.out;
 }
 
 TEST_F(RunCommand, SkipExitsZeroAndSaysWhy) {
@@ -364,6 +378,14 @@ TEST_F(RunSelection, GoogleTestShardingVariablesShardWithoutShardOption) {
     EXPECT_LT(ids_with(by_env.out, "PASS").size(), 5u) << by_env.out;
     EXPECT_TRUE(fs::exists(status)) << "GoogleTest's sharding protocol: the status file";
   }
+  // A shard that gets nothing of a non-empty selection has passed, as in GoogleTest.
+  const auto empty = run({}, {"GTEST_SHARD_INDEX=6", "GTEST_TOTAL_SHARDS=7"});
+  EXPECT_EQ(empty.status, 0) << empty.out << empty.err;
+  EXPECT_TRUE(contains(empty.out, "rpcfit run: shard 6/7 has no scenario of the 5 selected"))
+      << empty.out;
+  EXPECT_EQ(run({"--shard", "5/7"}).status, 0);
+  // An empty selection before sharding is still one.
+  EXPECT_EQ(run({"--shard", "0/7", "--filter", "nothing"}).status, 3);
   // --shard wins over the environment.
   const auto both = run({"--shard", "0/1"}, {"GTEST_SHARD_INDEX=1", "GTEST_TOTAL_SHARDS=2"});
   EXPECT_EQ(ids_with(both.out, "PASS").size(), 5u) << both.out;

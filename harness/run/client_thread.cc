@@ -4,16 +4,19 @@
 
 namespace rpcfit::run {
 
-ClientThread::ClientThread(std::string name, DriverSession& session) : name_(std::move(name)) {
-  thread_ = std::thread([state = state_, &session] { loop(state, session); });
+ClientThread::ClientThread(std::string name, DriverSession& session, Registration registration)
+    : name_(std::move(name)) {
+  thread_ =
+      std::thread([state = state_, &session, registration] { loop(state, session, registration); });
 }
 
 ClientThread::~ClientThread() {
   if (!finished_) finish(std::chrono::seconds(10));
 }
 
-void ClientThread::loop(const std::shared_ptr<State>& state, DriverSession& session) {
-  const std::uint32_t id = session.register_thread();
+void ClientThread::loop(const std::shared_ptr<State>& state, DriverSession& session,
+                        Registration registration) {
+  const std::uint32_t id = registration == Registration::client ? session.register_thread() : 0;
   std::unique_lock lock(state->mu);
   state->id = id;
   state->registered = true;

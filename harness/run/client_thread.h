@@ -1,5 +1,7 @@
 // A client thread of a scenario: a real thread registered with the driver's client runtime, which
-// runs the steps the timeline gives it (calls, RpcMgmtSetCancelTimeout) one after another.
+// runs the steps the timeline gives it (calls, RpcMgmtSetCancelTimeout) one after another. The
+// timeline's own API calls (RpcCancelThreadEx, OpenThread, ...) run on one more such thread, not
+// registered, so that the watchdog can see one that never returns.
 //
 // Its state is shared with the OS thread, so a thread that never comes back from the driver (a
 // call nothing could end) can be detached and outlive the runner's view of it.
@@ -21,7 +23,9 @@ namespace rpcfit::run {
 
 class ClientThread {
  public:
-  ClientThread(std::string name, DriverSession& session);
+  enum class Registration : std::uint8_t { client, none };
+  ClientThread(std::string name, DriverSession& session,
+               Registration registration = Registration::client);
   ~ClientThread();  // finish() unless done
   ClientThread(const ClientThread&) = delete;
   ClientThread& operator=(const ClientThread&) = delete;
@@ -53,7 +57,8 @@ class ClientThread {
     bool stop = false;
     bool exited = false;
   };
-  static void loop(const std::shared_ptr<State>& state, DriverSession& session);
+  static void loop(const std::shared_ptr<State>& state, DriverSession& session,
+                   Registration registration);
 
   std::string name_;
   std::shared_ptr<State> state_ = std::make_shared<State>();

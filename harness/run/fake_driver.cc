@@ -8,8 +8,9 @@ namespace {
 
 class FakeSession : public DriverSession {
  public:
-  FakeSession(const SessionSetup& setup, std::shared_ptr<FakeDriver::Shared> shared)
-      : clock_(*setup.clock), shared_(std::move(shared)) {}
+  FakeSession(const SessionSetup& setup, std::shared_ptr<FakeDriver::Shared> shared,
+              bool cancel_blocks)
+      : clock_(*setup.clock), shared_(std::move(shared)), cancel_blocks_(cancel_blocks) {}
 
   std::uint32_t register_thread() override {
     std::lock_guard lock(mu_);
@@ -71,6 +72,10 @@ class FakeSession : public DriverSession {
   }
 
   RpcStatus cancel_thread_ex(std::uint64_t handle, long timeout) override {
+    if (cancel_blocks_) {
+      std::unique_lock shared(shared_->mu);  // not mu_: shutdown must still end the calls
+      shared_->cv.wait(shared, [&] { return shared_->released; });
+    }
     std::lock_guard lock(mu_);
     const auto it = handles_.find(handle);
     if (it == handles_.end()) return status::kInvalidArg;
@@ -151,6 +156,7 @@ class FakeSession : public DriverSession {
 
   const Clock& clock_;
   std::shared_ptr<FakeDriver::Shared> shared_;
+  const bool cancel_blocks_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::thread::id, std::uint32_t> threads_;
@@ -171,7 +177,8 @@ Result<std::unique_ptr<DriverSession>, SessionError> FakeDriver::open(const Sess
     std::lock_guard lock(shared_->mu);
     ++shared_->opened;
   }
-  return std::unique_ptr<DriverSession>(std::make_unique<FakeSession>(setup, shared_));
+  return std::unique_ptr<DriverSession>(
+      std::make_unique<FakeSession>(setup, shared_, cancel_blocks));
 }
 
 void FakeDriver::release() {

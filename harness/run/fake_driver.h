@@ -6,7 +6,8 @@
 //   opnum 2  runs until the test calls release(), shutdown or not (a call nothing can end)
 // Handles: a handle without THREAD_SET_CONTEXT (0x10) gets RPC_S_ACCESS_DENIED, an unknown one
 // RPC_S_INVALID_ARG. Asynchronous calls: opnum 0 completes at once, others on cancel_async or
-// shutdown.
+// shutdown. With cancel_blocks, RpcCancelThreadEx does not return until release() (a runtime
+// that breaks CS-RET-1).
 #pragma once
 
 #include <condition_variable>
@@ -26,6 +27,8 @@ class FakeDriver : public RuntimeDriver {
 
   // open() fails with this, when set.
   std::optional<SessionError> refuse;
+  // Sessions opened from now on block in cancel_thread_ex until release().
+  bool cancel_blocks = false;
   // Ends every opnum 2 call.
   void release();
   // Sessions opened so far.

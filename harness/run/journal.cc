@@ -28,18 +28,19 @@ std::vector<CallRecord> Journal::calls() const {
   return calls_;
 }
 
-bool Journal::wait_until(const std::function<bool(const std::vector<CallRecord>&)>& done,
-                         std::chrono::steady_clock::time_point until,
+bool Journal::wait_until(const Done& done, std::chrono::steady_clock::time_point until,
                          std::chrono::nanoseconds poll) const {
   for (;;) {
+    std::vector<StepRecord> steps;
     std::vector<CallRecord> calls;
     std::uint64_t seen = 0;
     {
       std::lock_guard lock(mu_);
+      steps = steps_;
       calls = calls_;
       seen = version_;
     }
-    if (done(calls)) return true;
+    if (done(steps, calls)) return true;
     const auto now = std::chrono::steady_clock::now();
     if (now >= until) return false;
     auto wake = until;

@@ -25,12 +25,14 @@ class Journal {
   // A copy of the records.
   std::vector<StepRecord> steps() const;
   std::vector<CallRecord> calls() const;
-  // Waits until `done(calls)` holds or `until` passes (steady time); returns done's last value.
+  // Waits until `done(steps, calls)` holds or `until` passes (steady time); returns done's last
+  // value.
   // `done` runs on a copy, without the lock, so it may call into the driver. `poll`, when
   // non-zero, also re-evaluates it that often, for conditions that depend on something the
   // journal does not see change (the server's calls).
-  bool wait_until(const std::function<bool(const std::vector<CallRecord>&)>& done,
-                  std::chrono::steady_clock::time_point until,
+  using Done = std::function<bool(const std::vector<StepRecord>& steps,
+                                  const std::vector<CallRecord>& calls)>;
+  bool wait_until(const Done& done, std::chrono::steady_clock::time_point until,
                   std::chrono::nanoseconds poll = std::chrono::nanoseconds::zero()) const;
 
  private:

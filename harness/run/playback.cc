@@ -15,15 +15,6 @@ namespace {
 
 constexpr auto kRegisterPatience = std::chrono::seconds(10);
 constexpr auto kSettlePoll = std::chrono::milliseconds(10);
-constexpr auto kDefaultTimeoutAfterLastStep = std::chrono::seconds(30);
-
-Duration scenario_timeout(const Scenario& scenario) {
-  if (scenario.timeout) return *scenario.timeout;
-  Duration last{};
-  for (const Step& step : scenario.steps)
-    last = std::max(last, step.at);
-  return last + kDefaultTimeoutAfterLastStep;
-}
 
 bool expects_running(const Scenario& scenario) {
   return std::any_of(scenario.expect.calls.begin(), scenario.expect.calls.end(),
@@ -39,6 +30,47 @@ bool needs_finish(const ServerCallExpect& e) {
 bool has_event(const ServerCallRecord& call, server::EventKind kind) {
   return std::any_of(call.events.begin(), call.events.end(),
                      [&](const server::BehaviourEvent& e) { return e.kind == kind; });
+}
+
+// The API a timeline step calls.
+std::string api_name(StepKind kind) {
+  switch (kind) {
+    case StepKind::call:
+      return "the call";
+    case StepKind::cancel:
+      return "RpcCancelThreadEx";
+    case StepKind::cancel_thread:
+      return "RpcCancelThread";
+    case StepKind::async_cancel:
+      return "RpcAsyncCancelCall";
+    case StepKind::set_cancel_timeout:
+      return "RpcMgmtSetCancelTimeout";
+    case StepKind::open_thread:
+      return "OpenThread";
+    case StepKind::close_handle:
+      return "CloseHandle";
+    case StepKind::wait:
+      return "the wait";
+  }
+  return "?";
+}
+
+// Whether the step opens a handle to `thread` (a cancel naming a thread, open_thread).
+bool opens_handle(const Step& step) {
+  switch (step.kind) {
+    case StepKind::cancel:
+    case StepKind::cancel_thread:
+      return step.handle.empty() && !step.null_handle;
+    case StepKind::open_thread:
+      return true;
+    case StepKind::call:
+    case StepKind::async_cancel:
+    case StepKind::set_cancel_timeout:
+    case StepKind::close_handle:
+    case StepKind::wait:
+      return false;
+  }
+  return false;
 }
 
 std::string step_label(const Scenario& scenario, std::size_t index) {
@@ -63,9 +95,36 @@ Playback::Playback(RuntimeDriver& driver, const RunSettings& settings,
 
 Playback::~Playback() {
   if (!world_) return;
+  if (!threads_ended_) {
+    // play() did not get to the end (it threw): end what runs as it would have.
+    if (world_->session) world_->session->shutdown(std::chrono::seconds(1));
+    end_threads();
+  }
+  if (left_behind_) {
+    abandon();  // the directory stays too: its threads may still use it
+    return;
+  }
+  world_->timeline.reset();
   world_->threads.clear();
   world_->session.reset();  // before the capture it tees to
   world_->capture.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string Playback::end_threads() {
+  threads_ended_ = true;
+  std::string report;
+  auto end = [&](ClientThread& t, const std::string& what) {
+    const std::string state = t.state();
+    if (t.finish(settings_.watchdog_grace)) return;
+    left_behind_ = true;
+    report += (report.empty() ? "" : "; ") + (what + " did not end (" + state + ")");
+  };
+  for (const auto& t : world_->threads)
+    end(*t, "client thread " + t->name());
+  if (world_->timeline) end(*world_->timeline, "the timeline's thread");
+  return report;
 }
 
 void Playback::abandon() {
@@ -102,6 +161,8 @@ bool Playback::start_threads(std::string& trouble) {
   for (const auto& name : names) {
     world_->threads.push_back(std::make_unique<ClientThread>(name, *world_->session));
   }
+  world_->timeline = std::make_unique<ClientThread>("(timeline)", *world_->session,
+                                                    ClientThread::Registration::none);
   for (const auto& t : world_->threads) {
     if (!t->wait_registered(kRegisterPatience)) {
       trouble = "client thread " + t->name() + " did not register with the client runtime";
@@ -124,7 +185,7 @@ bool Playback::start_threads(std::string& trouble) {
             });
   }
   const bool done =
-      world_->journal->wait_until([&](const auto&) { return pending->load() == 0; },
+      world_->journal->wait_until([&](const auto&, const auto&) { return pending->load() == 0; },
                                   std::chrono::steady_clock::now() + kRegisterPatience);
   if (!done) {
     trouble = "client.cancel_timeout: RpcMgmtSetCancelTimeout did not return on every thread";
@@ -177,16 +238,76 @@ void Playback::post_call(std::size_t index) {
       });
 }
 
-std::uint64_t Playback::handle_for(const Step& step, bool& opened) {
-  opened = false;
-  if (step.null_handle) return 0;
-  if (!step.handle.empty()) {
-    const auto it = handles_.find(step.handle);
-    return it == handles_.end() ? 0 : it->second;
+void Playback::perform(World& w, const Step& step, const ApiTarget& target, StepRecord& record) {
+  DriverSession& session = *w.session;
+  // The handle the step names, or one it opens for a thread (closed after it).
+  auto handle_of = [&](bool& opened) -> std::uint64_t {
+    opened = false;
+    if (step.null_handle) return 0;
+    if (!step.handle.empty()) {
+      const auto it = w.handles.find(step.handle);
+      return it == w.handles.end() ? 0 : it->second;
+    }
+    opened = true;
+    return session.open_thread(step.access.value_or(target.access), target.thread);
+  };
+  bool opened = false;
+  switch (step.kind) {
+    case StepKind::cancel:
+    case StepKind::cancel_thread: {
+      const std::uint64_t handle = handle_of(opened);
+      record.returned = step.kind == StepKind::cancel
+                            ? session.cancel_thread_ex(handle, step.timeout)
+                            : session.cancel_thread(handle);
+      if (opened) session.close_handle(handle);
+      return;
+    }
+    case StepKind::async_cancel:
+      record.returned = session.cancel_async(target.async_call, step.abortive);
+      return;
+    case StepKind::open_thread: {
+      const std::uint64_t handle =
+          session.open_thread(step.access.value_or(target.access), target.thread);
+      w.handles[step.handle] = handle;
+      record.handle_ok = handle != 0;
+      return;
+    }
+    case StepKind::close_handle:
+      record.handle_ok = session.close_handle(handle_of(opened));
+      return;
+    case StepKind::call:
+    case StepKind::set_cancel_timeout:
+    case StepKind::wait:
+      return;  // not API steps of the timeline's (run_step runs them)
   }
-  opened = true;
-  return world_->session->open_thread(step.access.value_or(scenario_.client.access),
-                                      thread(step.thread)->id());
+}
+
+bool Playback::run_api_step(std::size_t index) {
+  const Step& step = scenario_.steps[index];
+  World* w = world_.get();
+  ApiTarget target;
+  target.access = scenario_.client.access;
+  if (opens_handle(step)) target.thread = thread(step.thread)->id();
+  if (step.kind == StepKind::async_cancel)
+    target.async_call = static_cast<int>(call_index(step.call));
+  w->timeline->post(
+      api_name(step.kind) + " of " + step_label(scenario_, index), [w, index, step, target] {
+        StepRecord record;
+        record.step = index;
+        record.began = w->clock.now();
+        perform(*w, step, target, record);
+        record.ran = true;
+        w->journal->update([&](std::vector<StepRecord>& steps, auto&) { steps[index] = record; });
+      });
+  // These APIs return promptly (CS-RET-1); one that does not is what the watchdog is for.
+  if (w->journal->wait_until([index](const auto& steps, const auto&) { return steps[index].ran; },
+                             watchdog_)) {
+    return true;
+  }
+  stuck_ = step_label(scenario_, index) + ": " + api_name(step.kind) +
+           " did not return; the timeline's thread is " + w->timeline->state() + "; " +
+           waiting_for(w->journal->calls());
+  return false;
 }
 
 bool Playback::run_step(std::size_t index) {
@@ -198,15 +319,6 @@ bool Playback::run_step(std::size_t index) {
     return false;
   }
   std::this_thread::sleep_until(when);  // the timeline's schedule, not a synchronisation
-  const Duration began = w->clock.now();
-  auto record = [&](std::optional<RpcStatus> returned, std::optional<bool> handle_ok) {
-    w->journal->update([&](std::vector<StepRecord>& steps, auto&) {
-      steps[index].ran = true;
-      steps[index].began = began;
-      steps[index].returned = returned;
-      steps[index].handle_ok = handle_ok;
-    });
-  };
   switch (step.kind) {
     case StepKind::call:
       post_call(index);
@@ -225,38 +337,20 @@ bool Playback::run_step(std::size_t index) {
                  });
       return true;
     case StepKind::cancel:
-    case StepKind::cancel_thread: {
-      bool opened = false;
-      const std::uint64_t handle = handle_for(step, opened);
-      const RpcStatus s = step.kind == StepKind::cancel
-                              ? w->session->cancel_thread_ex(handle, step.timeout)
-                              : w->session->cancel_thread(handle);
-      if (opened) w->session->close_handle(handle);
-      record(s, std::nullopt);
-      return true;
-    }
+    case StepKind::cancel_thread:
     case StepKind::async_cancel:
-      record(w->session->cancel_async(static_cast<int>(call_index(step.call)), step.abortive),
-             std::nullopt);
-      return true;
-    case StepKind::open_thread: {
-      const std::uint64_t handle = w->session->open_thread(
-          step.access.value_or(scenario_.client.access), thread(step.thread)->id());
-      handles_[step.handle] = handle;
-      record(std::nullopt, handle != 0);
-      return true;
-    }
-    case StepKind::close_handle: {
-      bool opened = false;
-      const std::uint64_t handle = handle_for(step, opened);
-      record(std::nullopt, w->session->close_handle(handle));
-      return true;
-    }
+    case StepKind::open_thread:
+    case StepKind::close_handle:
+      return run_api_step(index);
     case StepKind::wait: {
-      record(std::nullopt, std::nullopt);
+      const Duration began = w->clock.now();
+      w->journal->update([&](std::vector<StepRecord>& steps, auto&) {
+        steps[index].ran = true;
+        steps[index].began = began;
+      });
       const std::size_t call = call_index(step.call);
-      if (w->journal->wait_until([call](const auto& calls) { return calls[call].ended; },
-                                 watchdog_)) {
+      if (w->journal->wait_until(
+              [call](const auto&, const auto& calls) { return calls[call].ended; }, watchdog_)) {
         return true;
       }
       stuck_ = step_label(scenario_, index) + " waited for call " + step.call + " to end; " +
@@ -267,8 +361,13 @@ bool Playback::run_step(std::size_t index) {
   return true;
 }
 
-bool Playback::settled(const std::vector<CallRecord>& calls) const {
+bool Playback::settled(const std::vector<StepRecord>& steps,
+                       const std::vector<CallRecord>& calls) const {
   if (!std::all_of(calls.begin(), calls.end(), [](const CallRecord& c) { return c.ended; })) {
+    return false;
+  }
+  // Steps queued on a client thread behind a call (set_cancel_timeout) run once it ends.
+  if (!std::all_of(steps.begin(), steps.end(), [](const StepRecord& s) { return s.ran; })) {
     return false;
   }
   if (!scenario_.expect.server) return true;
@@ -293,6 +392,9 @@ std::string Playback::waiting_for(const std::vector<CallRecord>& calls) const {
   }
   for (const auto& t : world_->threads)
     add("thread " + t->name() + ": " + t->state());
+  if (world_->timeline && world_->timeline->busy()) {
+    add("the timeline's thread: " + world_->timeline->state());
+  }
   const auto seen = world_->session->server_calls();
   std::size_t unfinished = 0;
   for (const auto& s : seen) {
@@ -349,7 +451,7 @@ void Playback::play(ScenarioRun& run) {
   std::string trouble;
   if (start_threads(trouble)) {
     t0_ = w->clock.now();
-    const Duration deadline = t0_ + scenario_timeout(scenario_);
+    const Duration deadline = t0_ + effective_timeout(scenario_);
     watchdog_ = w->clock.to_steady(deadline) + settings_.watchdog_grace;
     std::vector<std::size_t> order(scenario_.steps.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -365,7 +467,8 @@ void Playback::play(ScenarioRun& run) {
       // scenario expecting a call still running observes until its timeout instead.
       const bool window = expects_running(scenario_);
       const auto until = window ? w->clock.to_steady(deadline) : watchdog_;
-      if (!w->journal->wait_until([&](const auto& c) { return settled(c); }, until, kSettlePoll) &&
+      if (!w->journal->wait_until([&](const auto& s, const auto& c) { return settled(s, c); },
+                                  until, kSettlePoll) &&
           !window) {
         stuck_ = "after the last step, waited for: " + waiting_for(w->journal->calls());
       }
@@ -376,15 +479,7 @@ void Playback::play(ScenarioRun& run) {
   run.observed = observe();
 
   const std::string leftover = w->session->shutdown(std::chrono::seconds(1));
-  std::string threads_left;
-  for (const auto& t : w->threads) {
-    const std::string state = t->state();
-    if (!t->finish(settings_.watchdog_grace)) {
-      left_behind_ = true;
-      threads_left += (threads_left.empty() ? "" : "; ") +
-                      ("client thread " + t->name() + " did not end (" + state + ")");
-    }
-  }
+  const std::string threads_left = end_threads();
   std::string trouble_after = leftover;
   if (!threads_left.empty()) trouble_after += (trouble_after.empty() ? "" : "; ") + threads_left;
 

@@ -1,7 +1,7 @@
 // One scenario run played out (runner.h describes the whole): its world (clock, capture, driver
 // session, client threads, journal), the timeline, the settling wait, the watchdog and the
-// verdict. If a client thread cannot be ended, the world is abandoned rather than destroyed under
-// it.
+// verdict. It owns the run directory and removes it when it goes. If a thread cannot be ended,
+// the world and the directory are abandoned rather than destroyed under it.
 #pragma once
 
 #include <filesystem>
@@ -22,14 +22,12 @@ class Playback {
   Playback(RuntimeDriver& driver, const RunSettings& settings, const CaptureFactory& captures,
            const Scenario& scenario, unsigned repetition, std::uint64_t seed,
            std::filesystem::path dir);
-  ~Playback();
+  ~Playback();  // ends what still runs (when play() did not), then removes or abandons the world
 
   // Plays the scenario and fills run's verdict, reason, mismatches and observation.
   void play(ScenarioRun& run);
-  // Whether a client thread could not be ended; the world must then outlive this object.
+  // Whether a thread could not be ended; the world is then abandoned, not destroyed.
   bool left_behind() const { return left_behind_; }
-  // Leaks the world on purpose (its threads still use it).
-  void abandon();
 
  private:
   struct World {
@@ -39,14 +37,29 @@ class Playback {
     std::unique_ptr<DriverSession> session;
     std::shared_ptr<Journal> journal;
     std::vector<std::unique_ptr<ClientThread>> threads;
+    // Runs the timeline's API calls, so that one that never returns is the watchdog's to see.
+    std::unique_ptr<ClientThread> timeline;
+    std::map<std::string, std::uint64_t> handles;  // open_thread's, by name (timeline thread)
+  };
+  // What an API step needs beyond the step itself, resolved on the runner's thread.
+  struct ApiTarget {
+    std::uint32_t thread = 0;  // the id of the thread a handle is opened to, or 0
+    std::uint32_t access = 0;  // its access when the step gives none
+    int async_call = -1;       // async_cancel: the call's index
   };
 
   bool start_threads(std::string& trouble);
   // Runs step `index` at its instant; false when the watchdog fired (reason in stuck_).
   bool run_step(std::size_t index);
   void post_call(std::size_t index);
-  std::uint64_t handle_for(const Step& step, bool& opened);
-  bool settled(const std::vector<CallRecord>& calls) const;
+  // Runs an API step on the timeline's thread and waits for it until the watchdog's deadline.
+  bool run_api_step(std::size_t index);
+  static void perform(World& w, const Step& step, const ApiTarget& target, StepRecord& record);
+  // Ends the client threads and the timeline's; what did not end, empty when all did.
+  std::string end_threads();
+  // Leaks the world on purpose (its threads still use it).
+  void abandon();
+  bool settled(const std::vector<StepRecord>& steps, const std::vector<CallRecord>& calls) const;
   std::string waiting_for(const std::vector<CallRecord>& calls) const;
   Observation observe() const;
   ClientThread* thread(const std::string& name) const;
@@ -60,8 +73,8 @@ class Playback {
   std::unique_ptr<World> world_;
   Duration t0_{};
   std::chrono::steady_clock::time_point watchdog_{};
-  std::map<std::string, std::uint64_t> handles_;
   std::string stuck_;
+  bool threads_ended_ = false;
   bool left_behind_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -72,18 +73,23 @@ ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
     run.reason = dir.error();
     return run;
   }
+  std::optional<Playback> playback;
   try {
-    Playback playback(driver_, settings_, captures_, scenario, repetition, run.seed, *dir);
-    playback.play(run);
-    if (playback.left_behind()) {
-      playback.abandon();  // its threads may still touch the directory
-    } else {
-      std::error_code ec;
-      std::filesystem::remove_all(*dir, ec);
-    }
+    playback.emplace(driver_, settings_, captures_, scenario, repetition, run.seed, *dir);
   } catch (const std::exception& e) {
+    std::error_code ec;
+    std::filesystem::remove_all(*dir, ec);  // nothing ran in it
     run.verdict = Verdict::error;
     run.reason = std::string("harness: ") + e.what();
+  }
+  if (playback) {
+    try {
+      playback->play(run);
+    } catch (const std::exception& e) {
+      run.verdict = Verdict::error;
+      run.reason = std::string("harness: ") + e.what();
+    }
+    playback.reset();  // ends what still runs; removes the directory, or abandons it with the world
   }
   run.wall = std::chrono::steady_clock::now() - started;
   return run;

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <set>
+#include <stdexcept>
 
 #include "harness/run/fake_driver.h"
 
@@ -186,6 +190,119 @@ TEST(Runner, AThreadNothingCanEndIsReportedAndTheRunGoesOn) {
   Scenario next = scenario("next");
   next.steps = {call_step("c1", 0)};
   EXPECT_EQ(runner.run_one(next).verdict, Verdict::pass);
+}
+
+// A scenario's private directories, made under a work directory of the test's: the runner must
+// leave none behind when every thread came back.
+class WorkDir {
+ public:
+  WorkDir() {
+    path_ = std::filesystem::path(::testing::TempDir()) /
+            ("rpcfit-runner-" + std::to_string(::getpid()) + "-" + std::to_string(++made_));
+    std::filesystem::create_directories(path_);
+  }
+  ~WorkDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(path_),
+                                                  std::filesystem::directory_iterator()));
+  }
+
+ private:
+  static inline int made_ = 0;
+  std::filesystem::path path_;
+};
+
+// RpcCancelThreadEx returns promptly (CS-RET-1); a runtime whose cancel blocks is caught by the
+// watchdog, named, and left behind without stopping the run.
+TEST(Runner, AnApiCallThatNeverReturnsIsTheWatchdogsToo) {
+  FakeDriver driver;
+  driver.cancel_blocks = true;
+  Scenario s = scenario("stuck-cancel");
+  s.timeout = 300ms;
+  s.steps = {call_step("c1", 1), cancel_step(100ms, 0)};
+  RunSettings settings = fast();
+  settings.watchdog_grace = 200ms;
+  Runner runner(driver, settings);
+  const auto before = std::chrono::steady_clock::now();
+  const ScenarioRun run = runner.run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::error);
+  EXPECT_NE(run.reason.find("watchdog: step 2 (cancel, t.yaml:11:5): RpcCancelThreadEx did not "
+                            "return; the timeline's thread is in RpcCancelThreadEx of step 2"),
+            std::string::npos)
+      << run.reason;
+  EXPECT_NE(run.reason.find("the timeline's thread did not end"), std::string::npos) << run.reason;
+  // The session's shutdown still ended the call the cancel was meant for.
+  EXPECT_EQ(run.reason.find("client thread main did not end"), std::string::npos) << run.reason;
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 20s);
+  driver.release();  // the abandoned cancel returns now, into its intact world
+  driver.cancel_blocks = false;
+  Scenario next = scenario("next");
+  next.steps = {call_step("c1", 1), cancel_step(100ms, 0)};
+  next.expect.calls = {ends_with("c1", status::kCallCancelled)};
+  EXPECT_EQ(runner.run_one(next).verdict, Verdict::pass);
+}
+
+// A step queued on a client thread behind a call runs once the call ends; the observation waits
+// for it rather than reporting it as not run.
+TEST(Runner, StepsQueuedBehindACallRunBeforeTheObservationCloses) {
+  FakeDriver driver;
+  Runner runner(driver, fast());
+  for (int round = 0; round < 20; ++round) {
+    Scenario s = scenario("queued");
+    Step set;
+    set.kind = StepKind::set_cancel_timeout;
+    set.thread = "main";
+    set.timeout = 5;
+    set.expect = status::kOk;
+    set.expect_loc = {"t.yaml", 12, 7};
+    s.steps = {call_step("c1", 0), set};
+    const ScenarioRun run = runner.run_one(s);
+    ASSERT_EQ(run.verdict, Verdict::pass)
+        << "round " << round << ": "
+        << (run.mismatches.empty() ? run.reason : to_string(run.mismatches.front()));
+    ASSERT_TRUE(run.observed.steps[1].ran);
+  }
+}
+
+// Harness trouble in the middle of a run (here a step naming a call the model lacks, which the
+// loader would have refused) is an ERROR; what ran is ended and the run's directory removed.
+TEST(Runner, HarnessTroubleMidRunIsAnErrorAndLeavesNothingBehind) {
+  FakeDriver driver;
+  WorkDir work;
+  Scenario s = scenario("trouble");
+  Step cancel;
+  cancel.kind = StepKind::async_cancel;
+  cancel.call = "nope";
+  cancel.at = 50ms;
+  s.steps = {call_step("c1", 1), cancel};
+  RunSettings settings = fast();
+  settings.work_dir = work.path();
+  const ScenarioRun run = Runner(driver, settings).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::error);
+  EXPECT_EQ(run.reason, "harness: no call nope");
+  EXPECT_EQ(work.entries(), 0u);
+}
+
+// A capture that cannot be made (an unwritable --out) is an ERROR, not a run without one.
+TEST(Runner, ACaptureThatCannotBeMadeIsAnError) {
+  FakeDriver driver;
+  WorkDir work;
+  Scenario s = scenario("no-capture");
+  s.steps = {call_step("c1", 0)};
+  RunSettings settings = fast();
+  settings.work_dir = work.path();
+  CaptureFactory refusing = [](const Scenario&, unsigned) -> std::unique_ptr<CaptureSink> {
+    throw std::runtime_error("cannot write out/x/capture.pcap: Permission denied");
+  };
+  const ScenarioRun run = Runner(driver, settings, refusing).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::error);
+  EXPECT_EQ(run.reason, "harness: cannot write out/x/capture.pcap: Permission denied");
+  EXPECT_EQ(work.entries(), 0u);
+  EXPECT_EQ(driver.opened(), 0);
 }
 
 TEST(Runner, ObservesAStillRunningCallUntilTheTimeout) {

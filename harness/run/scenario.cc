@@ -1,5 +1,7 @@
 #include "harness/run/scenario.h"
 
+#include <algorithm>
+
 namespace rpcfit::run {
 
 std::string to_string(const SourceLoc& loc) {
@@ -49,6 +51,14 @@ std::string_view server_result_name(ServerResult result) {
       return "discarded";
   }
   return "?";
+}
+
+Duration effective_timeout(const Scenario& scenario) {
+  if (scenario.timeout) return *scenario.timeout;
+  Duration last{};
+  for (const Step& step : scenario.steps)
+    last = std::max(last, step.at);
+  return last + kTimeoutAfterLastStep;
 }
 
 }  // namespace rpcfit::run

@@ -210,4 +210,9 @@ struct Scenario {
   std::optional<std::string> skip;     // not run: the reason
 };
 
+// What `timeout` leaves to the default: this long after the last step's instant.
+inline constexpr Duration kTimeoutAfterLastStep = std::chrono::seconds(30);
+// The scenario's timeout: `timeout`, or the last step's instant plus kTimeoutAfterLastStep.
+Duration effective_timeout(const Scenario& scenario);
+
 }  // namespace rpcfit::run
