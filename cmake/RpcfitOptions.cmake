@@ -43,6 +43,7 @@ function(rpcfit_test)
                         rpcfit_sanitizers)
   target_compile_definitions(${T_NAME} PRIVATE
     RPCFIT_PUBLIC_CAPTURES="${RPCFIT_PUBLIC_CAPTURES}"
+    RPCFIT_SPEC_DIR="${RPCFIT_SPEC_DIR}"
     RPCFIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL} TIMEOUT 180 DISCOVERY_TIMEOUT 60)
 endfunction()

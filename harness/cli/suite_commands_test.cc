@@ -258,9 +258,11 @@ TEST(Suite, CommittedScenariosAllPass) {
   const auto valid = rpcfit({"validate", scenarios});
   ASSERT_EQ(valid.status, 0) << valid.out << valid.err;
 
+  // At time scale 1: the scenarios' first steps come 50 to 100 ms in, which a sanitizer build
+  // on a loaded machine needs for connecting and binding; timing is checked at twice the
+  // scenarios' tolerances.
   const auto r =
-      rpcfit({"run", scenarios, "--time-scale", "0.2", "--tolerance-scale", "3", "-j", "2"},
-             std::chrono::seconds(170));
+      rpcfit({"run", scenarios, "--tolerance-scale", "2", "-j", "2"}, std::chrono::seconds(170));
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   for (const auto& line : lines_of(r.out)) {
     EXPECT_NE(line.rfind("FAIL ", 0), 0u) << line;

@@ -13,6 +13,9 @@ namespace rpcfit::run {
 struct Rule {
   std::string_view id;  // "CS-TMO-2"
   Level level;
+  // The spec section it belongs to: client-api (2, RpcCancelThreadEx), mgmt (3, RpcCancelThread
+  // and RpcMgmtSetCancelTimeout), co-call (4), datagram (5), server (6), async (7), never (8).
+  std::string_view area;
   std::string_view summary;
 };
 
