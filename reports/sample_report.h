@@ -1,0 +1,13 @@
+// A report with one scenario of each verdict, for the tests of the renderings and comparisons.
+#pragma once
+
+#include "reports/report.h"
+
+namespace rpcfit::reports::testing {
+
+// Six scenarios in id order, one per verdict: PASS (with wire, server events, a capture that
+// matches), FAIL (two mismatches and a capture diff), ERROR, SKIP, XFAIL and XPASS; text with
+// characters that need escaping in XML, HTML and Markdown (<, &, ", |, `).
+RunReport sample_report();
+
+}  // namespace rpcfit::reports::testing
