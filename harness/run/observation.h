@@ -64,6 +64,9 @@ struct Observation {
   std::uint64_t fault_seed = 0;
   std::string faults_injected;  // "drop=1 latency=4", empty for none
   Duration ended_at{};          // when the scenario's observation closed
+  // The wall-clock stamp of the scenario's start, as the run's clock gives captures their times:
+  // a capture's PDU at stamp t happened at scenario time t - capture_origin.
+  Timestamp capture_origin{};
 };
 
 }  // namespace rpcfit::run

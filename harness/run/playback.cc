@@ -426,6 +426,7 @@ Observation Playback::observe() const {
   o.fault_seed = world_->session->fault_seed();
   o.faults_injected = world_->session->faults_injected();
   o.ended_at = world_->clock.now() - t0_;
+  o.capture_origin = world_->clock.wall(t0_);
   return o;
 }
 
@@ -496,11 +497,7 @@ void Playback::play(ScenarioRun& run) {
   }
   const TimingSettings timing{settings_.time_scale, settings_.tolerance_scale};
   run.mismatches = check(scenario_, run.observed, timing);
-  run.verdict = verdict_of(scenario_.xfail.has_value(), run.mismatches);
-  if (run.verdict == Verdict::xfail) run.reason = *scenario_.xfail;
-  if (run.verdict == Verdict::xpass) {
-    run.reason = "marked as a known failure (" + *scenario_.xfail + ") but passed";
-  }
+  judge(scenario_, run);
 }
 
 }  // namespace rpcfit::run

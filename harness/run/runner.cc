@@ -45,12 +45,24 @@ Result<std::filesystem::path, std::string> make_private_dir(const std::filesyste
 
 }  // namespace
 
+void judge(const Scenario& scenario, ScenarioRun& run) {
+  run.verdict = verdict_of(scenario.xfail.has_value(), run.mismatches);
+  run.reason.clear();
+  if (run.verdict == Verdict::xfail) run.reason = *scenario.xfail;
+  if (run.verdict == Verdict::xpass) {
+    run.reason = "marked as a known failure (" + *scenario.xfail + ") but passed";
+  }
+}
+
 std::uint64_t scenario_seed(std::uint64_t run_seed, std::string_view id, unsigned repetition) {
   return Random(run_seed).fork(fnv1a(id) ^ (0x9e3779b97f4a7c15ULL * (repetition + 1ULL))).seed();
 }
 
-Runner::Runner(RuntimeDriver& driver, RunSettings settings, CaptureFactory captures)
-    : driver_(driver), settings_(settings), captures_(std::move(captures)) {
+Runner::Runner(RuntimeDriver& driver, RunSettings settings, CaptureFactory captures, AfterRun after)
+    : driver_(driver),
+      settings_(settings),
+      captures_(std::move(captures)),
+      after_(std::move(after)) {
   if (settings_.jobs == 0) settings_.jobs = 1;
   if (settings_.repeat == 0) settings_.repeat = 1;
   if (!(settings_.time_scale > 0)) settings_.time_scale = 1.0;
@@ -89,7 +101,18 @@ ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
       run.verdict = Verdict::error;
       run.reason = std::string("harness: ") + e.what();
     }
+    const bool left_behind = playback->left_behind();
     playback.reset();  // ends what still runs; removes the directory, or abandons it with the world
+    if (after_ && !left_behind && run.verdict != Verdict::error && run.verdict != Verdict::skip) {
+      try {
+        for (Mismatch& m : after_(scenario, run))
+          run.mismatches.push_back(std::move(m));
+        judge(scenario, run);
+      } catch (const std::exception& e) {
+        run.verdict = Verdict::error;
+        run.reason = std::string("harness: ") + e.what();
+      }
+    }
   }
   run.wall = std::chrono::steady_clock::now() - started;
   return run;

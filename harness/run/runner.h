@@ -51,9 +51,17 @@ struct RunSettings {
 };
 
 // A capture sink per scenario run (e.g. a pcap under the run's output folder); the runner closes
-// it by destroying it after the session. Null factory or null sink: none.
+// it by destroying it after the session. Null factory or null sink: none. It may throw: the
+// scenario is then an ERROR with the exception's text.
 using CaptureFactory =
     std::function<std::unique_ptr<CaptureSink>(const Scenario& scenario, unsigned repetition)>;
+
+struct ScenarioRun;
+// Checks made once a scenario's world is gone and its capture closed (the golden capture's
+// comparison): they return more mismatches, and the verdict is made again with them. Not called
+// for an ERROR or SKIP, nor when a thread was left behind (the capture is still open). It may
+// throw: the scenario is then an ERROR.
+using AfterRun = std::function<std::vector<Mismatch>(const Scenario& scenario, ScenarioRun& run)>;
 
 struct ScenarioRun {
   const Scenario* scenario = nullptr;
@@ -67,10 +75,14 @@ struct ScenarioRun {
 };
 
 std::uint64_t scenario_seed(std::uint64_t run_seed, std::string_view id, unsigned repetition);
+// The verdict of a run that played to its end, from its mismatches and the scenario's known-failure
+// mark (PASS, FAIL, XFAIL or XPASS), with the reason that goes with it.
+void judge(const Scenario& scenario, ScenarioRun& run);
 
 class Runner {
  public:
-  Runner(RuntimeDriver& driver, RunSettings settings, CaptureFactory captures = {});
+  Runner(RuntimeDriver& driver, RunSettings settings, CaptureFactory captures = {},
+         AfterRun after = {});
 
   // Plays one scenario to its verdict. Never throws for a scenario's sake.
   ScenarioRun run_one(const Scenario& scenario, unsigned repetition = 0);
@@ -88,6 +100,7 @@ class Runner {
   RuntimeDriver& driver_;
   RunSettings settings_;
   CaptureFactory captures_;
+  AfterRun after_;
 };
 
 }  // namespace rpcfit::run

@@ -305,6 +305,45 @@ TEST(Runner, ACaptureThatCannotBeMadeIsAnError) {
   EXPECT_EQ(driver.opened(), 0);
 }
 
+// Checks made after the world is gone (the golden capture's) add mismatches, and the verdict is
+// made again with them; they see the observation, and are not made for an ERROR or a SKIP.
+TEST(Runner, AfterRunChecksJoinTheVerdict) {
+  FakeDriver driver;
+  Scenario s = scenario("after");
+  s.steps = {call_step("c1", 0)};
+  std::vector<std::string> seen;
+  AfterRun after = [&](const Scenario& sc, ScenarioRun& run) -> std::vector<Mismatch> {
+    seen.push_back(sc.id + " " + std::string(verdict_name(run.verdict)));
+    EXPECT_NE(run.observed.capture_origin, Timestamp{});
+    if (sc.id == "throws") throw std::runtime_error("cannot read the capture");
+    if (sc.id == "after") return {Mismatch{"capture", "golden g.pcap", "1 missing", {}, ""}};
+    return {};
+  };
+  Runner runner(driver, fast(), {}, after);
+  const ScenarioRun failed = runner.run_one(s);
+  EXPECT_EQ(failed.verdict, Verdict::fail);
+  ASSERT_EQ(failed.mismatches.size(), 1u);
+  EXPECT_EQ(failed.mismatches[0].field, "capture");
+
+  Scenario known = s;
+  known.id = "known";
+  known.xfail = "the golden is stale";
+  const ScenarioRun xpass = runner.run_one(known);
+  EXPECT_EQ(xpass.verdict, Verdict::xpass);
+
+  Scenario throws = s;
+  throws.id = "throws";
+  const ScenarioRun error = runner.run_one(throws);
+  EXPECT_EQ(error.verdict, Verdict::error);
+  EXPECT_EQ(error.reason, "harness: cannot read the capture");
+
+  Scenario skipped = s;
+  skipped.id = "skipped";
+  skipped.skip = "not here";
+  EXPECT_EQ(runner.run_one(skipped).verdict, Verdict::skip);
+  EXPECT_EQ(seen, (std::vector<std::string>{"after PASS", "known XPASS", "throws PASS"}));
+}
+
 TEST(Runner, ObservesAStillRunningCallUntilTheTimeout) {
   FakeDriver driver;
   Scenario s = scenario("running");

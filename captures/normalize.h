@@ -1,0 +1,63 @@
+// Normalizing a capture, so that two runs of one scenario (or a run and a capture recorded from
+// another implementation) compare equal when they did the same thing:
+//   - times become relative to an origin: the scenario's start for a run's capture; for a file,
+//     0 when its timestamps are already relative (a normalized golden starts near the epoch),
+//     else its first PDU;
+//   - endpoints become conversations, numbered in order of appearance (a TCP connection, or a
+//     datagram client and server), each with a direction: client to server or back; ephemeral
+//     ports, addresses and TCP sequence numbers are gone;
+//   - identifiers an implementation picks are renumbered in order of appearance, in the PDU's
+//     own bytes: call_id and presentation context ids per conversation, assoc_group_id across
+//     the capture (0 stays 0: it asks for a new group), activity UUIDs as 1, 2, ... in time_low,
+//     a datagram server's boot time (0 stays 0: not yet known) and seqnums per activity;
+//   - everything else is kept exactly: PDU order, types, flags, opnums, cancel_count, cancel_id,
+//     fault and reject statuses, alloc_hint, stub lengths, interface and object UUIDs.
+// The normalized form of a normalized capture is itself (what makes stored goldens comparable).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "captures/capture_reader.h"
+#include "harness/core/bytes.h"
+#include "harness/core/endpoint.h"
+#include "harness/seams/capture_sink.h"
+
+namespace rpcfit::captures {
+
+struct NormalizedPdu {
+  std::uint64_t frame = 0;    // in the capture it came from
+  Timestamp at{};             // since the origin
+  unsigned conversation = 1;  // 1-based, in order of appearance
+  bool to_server = true;
+  TransportKind transport = TransportKind::tcp;
+  Bytes bytes;       // the PDU with the renumbered fields written in
+  std::string text;  // its one-line form ("malformed: ..." when it does not decode)
+
+  // What two captures must agree on exactly: "c1> request call_id=1 ..." (time aside).
+  std::string key() const;
+};
+
+struct NormalizedCapture {
+  std::vector<NormalizedPdu> pdus;
+  std::vector<std::string> notes;    // the reader's notes, "frame N: text"
+  std::optional<std::string> error;  // the file was truncated or corrupt (what came before is kept)
+
+  // FNV-1a (64 bits, hex) over every PDU's key: changes when what the capture holds changes, not
+  // when only its timing does.
+  std::string digest() const;
+};
+
+struct NormalizeOptions {
+  // The instant times count from; none: see above.
+  std::optional<Timestamp> origin;
+};
+
+NormalizedCapture normalize(const CaptureContents& contents, const NormalizeOptions& options = {});
+
+// Timestamps before this are taken as already relative (a normalized capture's).
+inline constexpr Timestamp kRelativeBefore = std::chrono::hours(24 * 365);
+
+}  // namespace rpcfit::captures
