@@ -147,7 +147,10 @@ CaptureDiff compare(const NormalizedCapture& golden, const NormalizedCapture& ac
   CaptureDiff diff;
   for (Row& row : rows) {
     if (row.mark == '-') ++diff.missing;
-    if (row.mark == '+') ++diff.extra;
+    if (row.mark == '+') {
+      ++diff.extra;
+      diff.extra_at.push_back(row.actual);
+    }
     if (row.mark != ' ') continue;
     const Timestamp expected = golden.pdus[row.golden].at;
     row.allowed = tolerance(expected);

@@ -31,9 +31,10 @@ using TimeTolerance = std::function<Timestamp(Timestamp expected)>;
 
 struct CaptureDiff {
   bool same = true;
-  std::size_t missing = 0;   // in the golden, not in the actual capture ("-")
-  std::size_t extra = 0;     // in the actual capture only ("+")
-  std::size_t mistimed = 0;  // in both, beyond the tolerance ("~")
+  std::size_t missing = 0;            // in the golden, not in the actual capture ("-")
+  std::size_t extra = 0;              // in the actual capture only ("+")
+  std::size_t mistimed = 0;           // in both, beyond the tolerance ("~")
+  std::vector<std::size_t> extra_at;  // the extra PDUs' indices in the actual capture
   // A header, then one line per PDU ("-", "+", "~", or " " for context), with the frame numbers
   // and times of both sides; long runs of equal PDUs are cut to 3 lines of context.
   std::vector<std::string> lines;

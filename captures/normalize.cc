@@ -163,9 +163,25 @@ class Normalizer {
             }
           } else if constexpr (std::is_same_v<Body, wire::CoBindAck>) {
             put32(b, 20, assoc_groups_(body.assoc_group_id), order);
+            normalize_secondary_address(body, b);
           }
         },
         pdu.body);
+  }
+
+  // The secondary address names the server's own endpoint: a TCP port (as decimal text), a pipe
+  // or a local endpoint, ephemeral in a test run. A port becomes the written goldens' server
+  // port (135), any other name "endpoint"; an empty one stays empty. Its length changes, so the
+  // PDU is encoded anew (frag_length and the padding after the address follow).
+  static void normalize_secondary_address(const wire::CoBindAck& ack, Bytes& b) {
+    if (ack.secondary_address.empty()) return;
+    const bool port = ack.secondary_address.find_first_not_of("0123456789") == std::string::npos;
+    const std::string canonical = port ? "135" : "endpoint";
+    if (ack.secondary_address == canonical) return;
+    auto decoded = wire::decode_co(b);
+    if (!decoded) return;
+    std::get<wire::CoBindAck>(decoded->body).secondary_address = canonical;
+    b = wire::encode(*decoded);
   }
 
   void renumber_cl(const wire::ClPdu& pdu, Bytes& b) {

@@ -9,7 +9,9 @@
 //   - identifiers an implementation picks are renumbered in order of appearance, in the PDU's
 //     own bytes: call_id and presentation context ids per conversation, assoc_group_id across
 //     the capture (0 stays 0: it asks for a new group), activity UUIDs as 1, 2, ... in time_low,
-//     a datagram server's boot time (0 stays 0: not yet known) and seqnums per activity;
+//     a datagram server's boot time (0 stays 0: not yet known) and seqnums per activity; a
+//     bind_ack's secondary address (the server's ephemeral endpoint) becomes "135" when it is a
+//     port and "endpoint" when it is a name (an empty one stays empty);
 //   - everything else is kept exactly: PDU order, types, flags, opnums, cancel_count, cancel_id,
 //     fault and reject statuses, alloc_hint, stub lengths, interface and object UUIDs.
 // The normalized form of a normalized capture is itself (what makes stored goldens comparable).

@@ -46,6 +46,7 @@ struct Choices {
   ByteOrder order = ByteOrder::little;
   Timestamp start = std::chrono::seconds(1767225600);
   std::uint8_t cancel_count = 1;  // what the server's fault says
+  std::string secondary_address = "5000";
 };
 
 std::array<std::uint8_t, 4> co_drep(ByteOrder order) {
@@ -105,6 +106,8 @@ std::string exchange(const TempDir& dir, const std::string& name, const Choices&
   wire::CoPdu ack = co(PType::bind_ack, c.first_call_id, c.order, kFirstFrag | kLastFrag);
   std::get<wire::CoBindAck>(ack.body).assoc_group_id = c.assoc_group;
   std::get<wire::CoBindAck>(ack.body).max_xmit_frag = 5840;
+  std::get<wire::CoBindAck>(ack.body).secondary_address = c.secondary_address;
+  std::get<wire::CoBindAck>(ack.body).secondary_address_nul = true;
   std::get<wire::CoBindAck>(ack.body).results.push_back({0, 0, wire::ndr_syntax()});
   send(TransportKind::tcp, false, wire::encode(ack), 300us);
   wire::CoPdu request = co(PType::request, c.first_call_id + 1, c.order, kFirstFrag | kLastFrag);
@@ -158,6 +161,7 @@ TEST(Normalize, TwoRunsOfOneExchangeAreTheSame) {
   other.boot = 1700000555;
   other.first_seqnum = 0;
   other.start = std::chrono::seconds(1800000000);
+  other.secondary_address = "61234";
   const auto a = normalized(exchange(dir, "a.pcap", Choices{}));
   const auto b = normalized(exchange(dir, "b.pcap", other));
   ASSERT_EQ(a.pdus.size(), 8u);
@@ -167,6 +171,10 @@ TEST(Normalize, TwoRunsOfOneExchangeAreTheSame) {
             "1 > bind call_id=1 flags=FIRST|LAST max_xmit=5840 max_recv=5840 assoc_group=0x0 "
             "contexts=1");
   EXPECT_NE(a.pdus[1].text.find("assoc_group=0x1 "), std::string::npos) << a.pdus[1].text;
+  EXPECT_NE(a.pdus[1].text.find("sec_addr=\"135\""), std::string::npos) << a.pdus[1].text;
+  auto ack = wire::decode_co(a.pdus[1].bytes);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->frag_length, a.pdus[1].bytes.size());
   EXPECT_EQ(a.pdus[1].key().substr(0, 4), "1 < ");
   EXPECT_NE(a.pdus[2].text.find("call_id=2 "), std::string::npos) << a.pdus[2].text;
   EXPECT_NE(a.pdus[2].text.find("ctx=0 "), std::string::npos) << a.pdus[2].text;
@@ -182,6 +190,22 @@ TEST(Normalize, TwoRunsOfOneExchangeAreTheSame) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->server_boot, 1u);
   EXPECT_FALSE(a.pdus[7].to_server);
+}
+
+TEST(Normalize, ANamedSecondaryAddressBecomesEndpoint) {
+  TempDir dir;
+  Choices pipe;
+  pipe.secondary_address = "\\pipe\\rpcfit-4886-3";
+  Choices lrpc;
+  lrpc.secondary_address = "rpcfit-4950-2";
+  const auto a = normalized(exchange(dir, "a.pcap", pipe));
+  const auto b = normalized(exchange(dir, "b.pcap", lrpc));
+  EXPECT_EQ(a.pdus[1].key(), b.pdus[1].key());
+  EXPECT_NE(a.pdus[1].text.find("sec_addr=\"endpoint\""), std::string::npos) << a.pdus[1].text;
+  Choices none;
+  none.secondary_address = "";
+  const auto c = normalized(exchange(dir, "c.pcap", none));
+  EXPECT_NE(c.pdus[1].text.find("sec_addr=\"\""), std::string::npos) << c.pdus[1].text;
 }
 
 TEST(Normalize, KeepsWhatTheBehaviourDecides) {

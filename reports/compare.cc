@@ -23,7 +23,7 @@ std::map<std::string, const ScenarioResult*> by_label(const RunReport& r, unsign
 std::string first_problem(const ScenarioResult& s) {
   if (!s.mismatches.empty()) {
     const Mismatch& m = s.mismatches.front();
-    return m.location + ": " + m.field + ": expected " + m.expected + ", got " + m.actual;
+    return m.location + ": " + mismatch_summary(m);
   }
   return s.reason;
 }

@@ -1,10 +1,61 @@
 #include "reports/report.h"
 
+#include <charconv>
+#include <set>
+
 namespace rpcfit::reports {
 
 std::string ScenarioResult::label(unsigned repeat) const {
   if (repeat <= 1) return id;
   return id + " #" + std::to_string(repetition + 1);
+}
+
+namespace {
+
+// `word` as one shell word: as it is when it holds only safe characters, else single-quoted.
+std::string shell_word(const std::string& word) {
+  const bool safe = !word.empty() && word.find_first_not_of(
+                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789_-./:=+,@%") == std::string::npos;
+  if (safe) return word;
+  std::string quoted = "'";
+  for (const char c : word)
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// The shortest text that reads back as `value`, so that a replay uses the same scale.
+std::string number_text(double value) {
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  return ec == std::errc{} ? std::string(buf, end) : std::string("?");
+}
+
+}  // namespace
+
+std::string mismatch_summary(const Mismatch& m) {
+  return m.field + ": expected " + m.expected + ", got " + m.actual;
+}
+
+std::string mismatch_line(const Mismatch& m) {
+  std::string out = m.location.empty() ? "" : m.location + ": ";
+  out += mismatch_summary(m);
+  if (!m.detail.empty()) out += " (" + m.detail + ")";
+  return out;
+}
+
+std::string replay_command(const std::vector<std::string>& files, std::uint64_t seed,
+                           unsigned repeat, double time_scale, double tolerance_scale) {
+  std::string command = "rpcfit run";
+  std::set<std::string> seen;
+  for (const std::string& file : files) {
+    if (seen.insert(file).second) command += " " + shell_word(file);
+  }
+  command += " --seed " + std::to_string(seed);
+  if (repeat > 1) command += " --repeat " + std::to_string(repeat);
+  if (time_scale != 1.0) command += " --time-scale " + number_text(time_scale);
+  if (tolerance_scale != 1.0) command += " --tolerance-scale " + number_text(tolerance_scale);
+  return command;
 }
 
 bool failing_verdict(std::string_view verdict) {

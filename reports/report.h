@@ -155,4 +155,15 @@ struct RunReport {
 // Whether a verdict fails a run (FAIL, ERROR, XPASS).
 bool failing_verdict(std::string_view verdict);
 
+// "field: expected E, got A", and with its location and detail:
+// "scenarios/x.yaml:12:7: field: expected E, got A (detail)".
+std::string mismatch_summary(const Mismatch& m);
+std::string mismatch_line(const Mismatch& m);
+
+// The command that replays runs as they were played: "rpcfit run FILE... --seed N", with
+// --repeat, --time-scale and --tolerance-scale when they are not 1; each file once, in the order
+// given, quoted for a POSIX shell where it needs it.
+std::string replay_command(const std::vector<std::string>& files, std::uint64_t seed,
+                           unsigned repeat, double time_scale, double tolerance_scale);
+
 }  // namespace rpcfit::reports

@@ -106,4 +106,11 @@ RunReport sample_report() {
   return r;
 }
 
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
 }  // namespace rpcfit::reports::testing

@@ -10,4 +10,7 @@ namespace rpcfit::reports::testing {
 // characters that need escaping in XML, HTML and Markdown (<, &, ", |, `).
 RunReport sample_report();
 
+// How often `what` occurs in `text` (overlapping occurrences count).
+std::size_t count(const std::string& text, const std::string& what);
+
 }  // namespace rpcfit::reports::testing

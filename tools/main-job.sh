@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job: sets up (installs what is missing, configures, builds) and runs the conformance
-# suite (every scenario under scenarios/) on rpcfit's own runtime, writing each scenario's capture
-# under runs/main/<scenario id>/capture.pcap. Options after the script's name go to `rpcfit run`
-# (e.g. --time-scale 0.05, --filter 'timeout/*', --seed N).
+# suite (every scenario under scenarios/) on rpcfit's own runtime against the golden captures,
+# leaving the reports (report.json, junit.xml, report.html, summary.md) and each scenario's capture
+# in runs/main/. Options after the script's name go to `rpcfit run` (e.g. --time-scale 0.05,
+# --filter 'timeout/*', --seed N, --baseline reports/baseline.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh default
@@ -12,5 +13,5 @@ rm -rf "$out"
 mkdir -p "$out"
 status=0
 "$rpcfit" run scenarios --out "$out" "$@" | tee "$out/run.txt" || status=$?
-echo "main job: results in $out/run.txt, captures under $out/<scenario id>/capture.pcap"
+echo "main job: $out/report.html (report.json, junit.xml, summary.md), console in $out/run.txt, captures under $out/<scenario id>/"
 exit "$status"

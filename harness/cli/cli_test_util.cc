@@ -46,9 +46,11 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
 }
 
 // Spawns argv with the given fds as its stdin, stdout and stderr (-1: inherit).
-pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env, int in, int out, int err) {
+pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env, int in, int out, int err,
+            const std::string& cwd = "") {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   if (in >= 0) posix_spawn_file_actions_adddup2(&actions, in, 0);
   if (out >= 0) posix_spawn_file_actions_adddup2(&actions, out, 1);
   if (err >= 0) posix_spawn_file_actions_adddup2(&actions, err, 2);
@@ -75,7 +77,7 @@ int remaining_ms(Clock::time_point deadline) {
 }  // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                          std::chrono::seconds limit) {
+                          std::chrono::seconds limit, const std::string& cwd) {
   ProcessResult result;
   int out[2];
   int err[2];
@@ -85,7 +87,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
     close(out[1]);
     return result;
   }
-  const pid_t pid = spawn(argv, environment_with(env), -1, out[1], err[1]);
+  const pid_t pid = spawn(argv, environment_with(env), -1, out[1], err[1], cwd);
   close(out[1]);
   close(err[1]);
   const auto deadline = Clock::now() + limit;

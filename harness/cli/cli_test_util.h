@@ -58,11 +58,12 @@ struct ProcessResult {
   std::string err;
 };
 
-// Runs argv[0] (a path) with `env` ("NAME=value") added to this process's environment, collects
-// its standard output and error, and kills it after `limit`.
+// Runs argv[0] (a path) with `env` ("NAME=value") added to this process's environment, in `cwd`
+// (empty: this process's), collects its standard output and error, and kills it after `limit`.
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::vector<std::string>& env = {},
-                          std::chrono::seconds limit = std::chrono::seconds(120));
+                          std::chrono::seconds limit = std::chrono::seconds(120),
+                          const std::string& cwd = "");
 
 // A child process with its standard input and output on pipes (standard error is inherited).
 // The destructor closes its input, kills it (SIGKILL) and reaps it, whatever state it is in.

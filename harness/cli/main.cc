@@ -12,6 +12,7 @@
 #include "harness/cli/capture_dump.h"
 #include "harness/cli/capture_example.h"
 #include "harness/cli/proxy_command.h"
+#include "harness/cli/report_commands.h"
 #include "harness/cli/run_command.h"
 #include "harness/cli/serve_command.h"
 #include "harness/cli/suite_commands.h"
@@ -36,7 +37,7 @@ std::function<void()> stop_on_signal() {
 
 int main(int argc, char** argv) {
   CLI::App app{"rpcfit - conformance and fault-injection harness for DCE/RPC cancellation"};
-  app.set_version_flag("--version", std::string("rpcfit 0.1.0"));
+  app.set_version_flag("--version", std::string("rpcfit ") + RPCFIT_VERSION);
   app.require_subcommand(1);
 
   CLI::App* capture = app.add_subcommand("capture", "Read and write packet captures");
@@ -48,6 +49,25 @@ int main(int argc, char** argv) {
       "dump", "Print the DCE/RPC PDUs of a pcap or pcapng file, one line each, frame first");
   dump->add_option("FILE", dump_file, "Capture file (pcap or pcapng)")->required();
   dump->add_flag("--json", json, "One JSON object per line per PDU");
+
+  std::string diff_a, diff_b;
+  double diff_tolerance = 50;
+  CLI::App* capture_diff = capture->add_subcommand(
+      "diff", "Compare two captures after normalizing both (times, endpoints, identifiers)");
+  capture_diff->add_option("A", diff_a, "The expected capture (e.g. a golden)")->required();
+  capture_diff->add_option("B", diff_b, "The capture to compare with it")->required();
+  capture_diff->add_option("--tolerance", diff_tolerance,
+                           "Milliseconds two times of one PDU may differ (default 50)");
+
+  std::string normalize_in, normalize_out;
+  std::vector<unsigned> normalize_conversations;
+  CLI::App* capture_normalize = capture->add_subcommand(
+      "normalize", "Write a capture's normalized form, e.g. to make a golden of a foreign capture");
+  capture_normalize->add_option("IN", normalize_in, "Any pcap or pcapng file")->required();
+  capture_normalize->add_option("OUT", normalize_out, "The pcap to write")->required();
+  capture_normalize->add_option(
+      "--conversation", normalize_conversations,
+      "Keep only this conversation (numbered as capture diff shows them); repeatable");
 
   std::string example_file;
   CLI::App* example = capture->add_subcommand(
@@ -149,10 +169,49 @@ int main(int argc, char** argv) {
                   "Run shard I of N (I/N); default from GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS");
   run->add_flag("--fail-fast", run_options.fail_fast, "Start no scenario after a failure");
   run->add_option("--out", run_options.out,
-                  "Write each scenario's capture under DIR/<id>/capture.pcap");
+                  "The run folder: captures and reports (default: runs/<UTC time>-<seed>, with "
+                  "runs/latest pointing to it)");
+  run->add_option("--root", run_options.root,
+                  "Where golden captures' paths start (default: the current directory)");
+  run->add_flag("--update-captures", run_options.update_captures,
+                "Record or refresh the golden captures of the scenarios that pass");
+  run->add_option("--live-capture", run_options.live_capture,
+                  "Also capture on this interface (lo) with libpcap and compare (needs capture "
+                  "privileges)");
+  run->add_option("--baseline", run_options.baseline,
+                  "Compare with this report.json; a new failure fails the run");
+  run->add_option("--drift", run_options.drift_percent,
+                  "With --baseline: timing drift reported beyond this percentage (default 20)");
+  run->add_option("--drift-min", run_options.drift_min_ms,
+                  "With --baseline: ... and beyond this many milliseconds (default 50)");
   run->footer(
-      "Exit status: 0 all passed, 1 any FAIL, ERROR or XPASS, 2 usage error or invalid scenario,\n"
-      "3 no scenario selected.");
+      "Exit status: 0 all passed, 1 any FAIL, ERROR or XPASS (or a regression against "
+      "--baseline),\n"
+      "2 usage error, invalid scenario or unreadable baseline, 3 no scenario selected.");
+
+  CLI::App* report = app.add_subcommand("report", "Compare and merge run reports (report.json)");
+  report->require_subcommand(1);
+  rpcfit::cli::ReportDiffOptions report_diff_options;
+  CLI::App* report_diff = report->add_subcommand(
+      "diff", "Compare a run with a baseline: new failures, fixes, drift, capture changes");
+  report_diff->add_option("BASELINE", report_diff_options.baseline, "The baseline's report.json")
+      ->required();
+  report_diff->add_option("NEW", report_diff_options.next, "The new run's report.json")->required();
+  report_diff->add_option("--drift", report_diff_options.drift_percent,
+                          "Timing drift reported beyond this percentage (default 20)");
+  report_diff->add_option("--drift-min", report_diff_options.drift_min_ms,
+                          "... and beyond this many milliseconds (default 50)");
+  report_diff->add_flag("--fail-on-drift", report_diff_options.fail_on_drift,
+                        "Timing drift is a regression too");
+  report_diff->add_flag("--fail-on-capture-change", report_diff_options.fail_on_capture_change,
+                        "A changed capture is a regression too");
+  report_diff->footer("Exit status: 0 no regression, 1 a regression, 2 a report cannot be read.");
+  std::vector<std::string> merge_inputs;
+  std::string merge_out;
+  CLI::App* report_merge = report->add_subcommand(
+      "merge", "Merge the report.json files of a run's shards into one run's reports");
+  report_merge->add_option("REPORT", merge_inputs, "The shards' report.json files")->required();
+  report_merge->add_option("--out", merge_out, "Folder for the merged reports")->required();
 
   rpcfit::cli::ListOptions list_options;
   CLI::App* list = app.add_subcommand("list", "List scenarios: id, level, tags, spec rules, title");
@@ -188,6 +247,18 @@ int main(int argc, char** argv) {
     if (run_seed_option->count() > 0) run_options.seed = run_seed;
     run_options.progress = ::isatty(STDOUT_FILENO) == 1;
     return rpcfit::cli::run_command(run_options, std::cout, std::cerr);
+  }
+  if (*capture_normalize) {
+    return rpcfit::cli::capture_normalize_command(normalize_in, normalize_out,
+                                                  normalize_conversations, std::cout, std::cerr);
+  }
+  if (*capture_diff) {
+    return rpcfit::cli::capture_diff_command(diff_a, diff_b, diff_tolerance, std::cout, std::cerr);
+  }
+  if (*report_diff)
+    return rpcfit::cli::report_diff_command(report_diff_options, std::cout, std::cerr);
+  if (*report_merge) {
+    return rpcfit::cli::report_merge_command(merge_inputs, merge_out, std::cout, std::cerr);
   }
   if (*list) return rpcfit::cli::list_command(list_options, std::cout, std::cerr);
   if (*validate) return rpcfit::cli::validate_command(validate_paths, std::cout, std::cerr);

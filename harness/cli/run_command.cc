@@ -1,26 +1,29 @@
 #include "harness/cli/run_command.h"
 
-#include <charconv>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <mutex>
 #include <optional>
-#include <set>
-#include <sstream>
-#include <stdexcept>
 #include <thread>
 
-#include "captures/pcap_writer.h"
 #include "drivers/inproc/inproc_driver.h"
+#include "harness/cli/run_console.h"
+#include "harness/cli/run_outputs.h"
 #include "harness/cli/suite_files.h"
 #include "harness/core/random.h"
 #include "harness/run/runner.h"
 #include "harness/run/selection.h"
+#include "reports/compare.h"
+#include "reports/from_run.h"
+#include "reports/report_files.h"
+#include "reports/report_json.h"
+
+#ifndef RPCFIT_VERSION
+#define RPCFIT_VERSION "0.0.0"
+#endif
 
 namespace rpcfit::cli {
 namespace {
@@ -28,143 +31,62 @@ namespace {
 using run::ScenarioRun;
 using run::Verdict;
 
-std::string seconds_text(std::chrono::nanoseconds d) {
+std::string iso_utc(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2fs", std::chrono::duration<double>(d).count());
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
 
-std::string run_label(const ScenarioRun& r, unsigned repeat) {
-  std::string label = r.scenario->id;
-  if (repeat > 1) label += " #" + std::to_string(r.repetition + 1);
-  return label;
+reports::RunReport build_report(const RunOptions& o, const run::RunSettings& settings,
+                                const std::vector<ScenarioRun>& runs, const RunOutputs& outputs,
+                                std::time_t started, std::chrono::nanoseconds wall) {
+  reports::RunReport report;
+  report.tool_version = RPCFIT_VERSION;
+  report.driver = "inproc";
+  report.started_at = iso_utc(started);
+  report.wall_ms = std::chrono::duration<double, std::milli>(wall).count();
+  report.seed = settings.seed;
+  reports::RunSettings& s = report.settings;
+  s.paths = scenario_paths(o.paths);
+  s.filters = o.filters;
+  s.excludes = o.excludes;
+  s.tags = o.tags;
+  s.level = o.level;
+  s.shard = o.shard;
+  s.jobs = settings.jobs;
+  s.repeat = settings.repeat;
+  s.time_scale = settings.time_scale;
+  s.tolerance_scale = settings.tolerance_scale;
+  s.fail_fast = settings.fail_fast;
+  for (const ScenarioRun& r : runs) {
+    reports::ScenarioResult result = reports::scenario_result(r);
+    result.capture = outputs.capture_check(r);
+    result.live_capture = outputs.live_check(r);
+    report.scenarios.push_back(std::move(result));
+  }
+  return report;
 }
 
-// The result line, and for a non-pass its reasons, indented.
-void print_result(std::ostream& out, const ScenarioRun& r, unsigned repeat) {
-  char verdict[8];
-  std::snprintf(verdict, sizeof verdict, "%-6s", std::string(run::verdict_name(r.verdict)).c_str());
-  out << verdict << ' ' << run_label(r, repeat) << "  " << seconds_text(r.wall) << '\n';
-  if (r.verdict == Verdict::pass) return;
-  if (!r.reason.empty()) out << "       " << r.reason << '\n';
-  if (r.verdict == Verdict::fail || r.verdict == Verdict::xfail) {
-    for (const auto& m : r.mismatches)
-      out << "       " << run::to_string(m) << '\n';
+// --baseline: the comparison, printed; whether it found a regression.
+bool compare_with_baseline(const RunOptions& o, const reports::RunReport& now,
+                           const std::filesystem::path& folder, std::ostream& out,
+                           std::ostream& err, bool& unreadable) {
+  auto baseline = reports::read_report_file(o.baseline);
+  if (!baseline) {
+    err << "rpcfit: run: --baseline: " << baseline.error() << '\n';
+    unreadable = true;
+    return false;
   }
-  if (!r.observed.faults_injected.empty()) {
-    out << "       faults injected: " << r.observed.faults_injected << " (fault seed "
-        << r.observed.fault_seed << ")\n";
-  }
+  reports::DiffOptions options;
+  options.drift_percent = o.drift_percent;
+  options.drift_min_ms = o.drift_min_ms;
+  const reports::ReportDiff diff = reports::diff_reports(*baseline, now, options);
+  out << "\nAgainst the baseline:\n"
+      << reports::to_text(diff, *baseline, now, o.baseline, (folder / "report.json").string());
+  return diff.regressed();
 }
-
-// The shortest text that reads back as `value` (so that a replayed run uses the same scale).
-std::string number_text(double value) {
-  char buf[64];
-  const auto res = std::to_chars(buf, buf + sizeof buf, value);
-  return std::string(buf, res.ptr);
-}
-
-// `word` as one shell word: as it is when it holds only safe characters, else single-quoted.
-std::string shell_word(const std::string& word) {
-  const bool safe = !word.empty() && word.find_first_not_of(
-                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                         "0123456789_-./:=+,@%") == std::string::npos;
-  if (safe) return word;
-  std::string quoted = "'";
-  for (const char c : word)
-    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-struct Tally {
-  std::map<Verdict, std::size_t> counts;
-  void add(Verdict v) { ++counts[v]; }
-  std::size_t of(Verdict v) const {
-    const auto it = counts.find(v);
-    return it == counts.end() ? 0 : it->second;
-  }
-  std::size_t failed() const { return of(Verdict::fail) + of(Verdict::error) + of(Verdict::xpass); }
-};
-
-std::string totals(const Tally& t, std::size_t n) {
-  std::ostringstream s;
-  s << n << (n == 1 ? " run: " : " runs: ") << t.of(Verdict::pass) << " passed, "
-    << t.of(Verdict::fail) << " failed, " << t.of(Verdict::error) << " errors, "
-    << t.of(Verdict::skip) << " skipped, " << t.of(Verdict::xfail) << " xfail, "
-    << t.of(Verdict::xpass) << " xpass";
-  return s.str();
-}
-
-// A pcap per scenario run under --out: <out>/<id>/capture.pcap (capture-<n>.pcap for repeats).
-// One that cannot be written makes that scenario an ERROR (the runner's harness trouble).
-run::CaptureFactory captures_under(const std::string& out, unsigned repeat) {
-  if (out.empty()) return {};
-  return
-      [out, repeat](const run::Scenario& s, unsigned repetition) -> std::unique_ptr<CaptureSink> {
-        const std::filesystem::path dir = std::filesystem::path(out) / s.id;
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        const std::string name =
-            repeat > 1 ? "capture-" + std::to_string(repetition + 1) + ".pcap" : "capture.pcap";
-        auto writer = captures::PcapWriter::open((dir / name).string());
-        if (!writer) throw std::runtime_error("--out: " + writer.error().to_string());
-        return std::move(*writer);
-      };
-}
-
-// The live progress line of a terminal: redrawn when a result comes and once a second between,
-// so that the elapsed time moves during a long scenario.
-class ProgressLine {
- public:
-  ProgressLine(std::ostream& out, std::size_t total, std::chrono::steady_clock::time_point started)
-      : out_(out), started_(started), total_(total) {
-    ticker_ = std::thread([this] {
-      std::unique_lock lock(mu_);
-      while (!done_) {
-        if (cv_.wait_for(lock, std::chrono::seconds(1), [&] { return done_; })) break;
-        if (done_runs_ < total_) draw();
-      }
-    });
-  }
-  ~ProgressLine() {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    ticker_.join();
-  }
-  ProgressLine(const ProgressLine&) = delete;
-  ProgressLine& operator=(const ProgressLine&) = delete;
-
-  // A finished run: its lines above the progress line (for what did not pass), then the line.
-  void result(const ScenarioRun& r, unsigned repeat, std::size_t done, std::size_t passed,
-              std::size_t failed) {
-    std::lock_guard lock(mu_);
-    out_ << "\r\033[K";
-    if (r.verdict != Verdict::pass) print_result(out_, r, repeat);
-    done_runs_ = done;
-    passed_ = passed;
-    failed_ = failed;
-    draw();
-    if (done == total_) out_ << '\n' << std::flush;
-  }
-
- private:
-  void draw() {  // mu_ held
-    out_ << "\r\033[K[" << done_runs_ << '/' << total_ << "] " << passed_ << " passed, " << failed_
-         << " failed, " << seconds_text(std::chrono::steady_clock::now() - started_) << std::flush;
-  }
-
-  std::ostream& out_;
-  const std::chrono::steady_clock::time_point started_;
-  const std::size_t total_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::size_t done_runs_ = 0, passed_ = 0, failed_ = 0;
-  std::thread ticker_;
-};
 
 }  // namespace
 
@@ -234,24 +156,45 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   settings.repeat = std::max(1u, o.repeat);
   settings.fail_fast = o.fail_fast;
 
+  // The run folder, made before anything runs: a run that cannot keep its results does not start.
+  const bool default_folder = o.out.empty();
+  OutputOptions output_options;
+  output_options.folder =
+      default_folder ? default_run_folder("runs", settings.seed) : std::filesystem::path(o.out);
+  output_options.root = o.root;
+  output_options.update_captures = o.update_captures;
+  output_options.live_interface = o.live_capture;
+  RunOutputs outputs(output_options, settings);
+  if (auto problem = outputs.prepare()) {
+    err << "rpcfit: run: " << *problem << '\n';
+    return 2;
+  }
+
   out << "rpcfit run: " << chosen.size() << " scenario(s)";
   if (settings.repeat > 1) out << " x " << settings.repeat;
   out << ", seed " << settings.seed << ", -j " << settings.jobs << ", time scale "
       << settings.time_scale << '\n';
+  if (!outputs.live_problem().empty()) {
+    out << "rpcfit run: --live-capture " << o.live_capture
+        << ": skipped: " << outputs.live_problem() << '\n';
+  }
   out.flush();
 
+  const CheckOf capture = [&](const ScenarioRun& r) { return outputs.capture_check(r); };
+  const CheckOf live = [&](const ScenarioRun& r) { return outputs.live_check(r); };
   inproc::InprocDriver driver;
-  run::Runner runner(driver, settings, captures_under(o.out, settings.repeat));
+  run::Runner runner(driver, settings, outputs.capture_factory(), outputs.after_run());
   Tally tally;
+  const std::time_t started_at = std::time(nullptr);
   const auto started = std::chrono::steady_clock::now();
   std::optional<ProgressLine> line;
-  if (o.progress) line.emplace(out, chosen.size() * settings.repeat, started);
+  if (o.progress) line.emplace(out, chosen.size() * settings.repeat, started, capture, live);
   auto progress = [&](const ScenarioRun& r, std::size_t done, std::size_t) {
     tally.add(r.verdict);
     if (line) {
       line->result(r, settings.repeat, done, tally.of(Verdict::pass), tally.failed());
     } else {
-      print_result(out, r, settings.repeat);
+      print_result(out, r, settings.repeat, capture, live);
       out.flush();
     }
   };
@@ -259,32 +202,30 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   line.reset();
   const auto elapsed = std::chrono::steady_clock::now() - started;
 
-  if (tally.failed() > 0) {
-    out << "\nFailures:\n";
-    // The replay: each failing scenario's file once (a file holds one scenario, and a scenario's
-    // seed derives from the run's seed and its id), with the seed, repetitions and scales.
-    std::string files;
-    std::set<std::string> replayed;
-    for (const auto& r : runs) {
-      if (!run::fails_run(r.verdict)) continue;
-      out << "  " << run::verdict_name(r.verdict) << ' ' << run_label(r, settings.repeat) << " ("
-          << run::to_string(r.scenario->loc) << ")\n";
-      if (!r.reason.empty()) out << "      " << r.reason << '\n';
-      for (const auto& m : r.mismatches)
-        out << "      " << run::to_string(m) << '\n';
-      if (replayed.insert(r.scenario->loc.file).second)
-        files += ' ' + shell_word(r.scenario->loc.file);
-    }
-    out << "Replay: rpcfit run" << files << " --seed " << settings.seed;
-    if (settings.repeat > 1) out << " --repeat " << settings.repeat;
-    if (settings.time_scale != 1.0) out << " --time-scale " << number_text(settings.time_scale);
-    if (settings.tolerance_scale != 1.0)
-      out << " --tolerance-scale " << number_text(settings.tolerance_scale);
-    out << '\n';
+  if (tally.failed() > 0) print_failures(out, runs, settings);
+  if (o.update_captures) {
+    const auto updates = outputs.golden_updates();
+    out << "\nGolden captures (" << updates.size() << "):\n";
+    for (const auto& u : updates)
+      out << "  " << u << '\n';
   }
+  const reports::RunReport report = build_report(o, settings, runs, outputs, started_at, elapsed);
+  int status = tally.failed() > 0 ? 1 : 0;
+  if (auto problem = reports::write_report_files(outputs.folder(), report)) {
+    err << "rpcfit: run: " << *problem << '\n';
+    status = 1;
+  }
+  if (default_folder) point_latest_at(outputs.folder());
+  if (!o.baseline.empty()) {
+    bool unreadable = false;
+    if (compare_with_baseline(o, report, outputs.folder(), out, err, unreadable)) status = 1;
+    if (unreadable) status = 2;
+  }
+  out << "Reports: " << (outputs.folder() / "report.html").string()
+      << " (report.json, junit.xml, summary.md and the captures beside it)\n";
   out << totals(tally, runs.size()) << " in " << seconds_text(elapsed) << " (seed " << settings.seed
       << ")\n";
-  return tally.failed() > 0 ? 1 : 0;
+  return status;
 }
 
 }  // namespace rpcfit::cli

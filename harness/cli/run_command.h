@@ -1,8 +1,10 @@
 // `rpcfit run [PATH|DIR ...]`: loads the scenarios, selects some, plays them on the in-process
-// runtime (drivers/inproc) with the runner (harness/run/runner.h), and prints a line per result
-// (on a terminal: the non-passing ones above a live progress line), a failure summary and the
-// totals. Exit status: 0 all passed (XFAIL and SKIP included), 1 any FAIL, ERROR or XPASS, 2 a
-// usage error or an invalid scenario file, 3 no scenario selected.
+// runtime (drivers/inproc) with the runner (harness/run/runner.h), checks each capture against
+// its golden (run_outputs.h), and prints a line per result (on a terminal: the non-passing ones
+// above a live progress line), a failure summary and the totals; it leaves the run folder with
+// the captures and report.json, junit.xml, report.html and summary.md. Exit status: 0 all passed
+// (XFAIL and SKIP included), 1 any FAIL, ERROR or XPASS, or a regression against --baseline, 2 a
+// usage error, an invalid scenario file or an unreadable baseline, 3 no scenario selected.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +28,13 @@ struct RunOptions {
   unsigned repeat = 1;
   std::string shard;  // "I/N"; empty: GTEST_SHARD_INDEX / GTEST_TOTAL_SHARDS, else 0/1
   bool fail_fast = false;
-  std::string out;        // per-scenario captures; empty: none
+  std::string out;         // the run folder; empty: runs/<UTC time>-<seed>, with runs/latest
+  std::string root = ".";  // golden captures' paths are relative to this
+  bool update_captures = false;
+  std::string live_capture;  // an interface to capture on as well; empty: none
+  std::string baseline;      // a report.json to compare with; empty: none
+  double drift_percent = 20;
+  double drift_min_ms = 50;
   bool progress = false;  // a live progress line (the command sets it for a terminal)
 };
 

@@ -86,9 +86,16 @@ class Run : public ::testing::Test {
   }
 
   // `rpcfit run <dir> args... --time-scale 0.2 --tolerance-scale 3`.
+  // Unless the test gives them, the run folder is a fresh one in the scratch directory, and so is
+  // the root of golden captures (which has none).
   ProcessResult run(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    const bool has_out = std::find(args.begin(), args.end(), "--out") != args.end();
     args.insert(args.begin(), {"run", dir_.string()});
     args.insert(args.end(), kFast.begin(), kFast.end());
+    if (!has_out) {
+      args.insert(args.end(), {"--out", (dir_ / ("out-" + std::to_string(++runs_))).string(),
+                               "--root", dir_.string()});
+    }
     return rpcfit(std::move(args), std::move(env));
   }
 
@@ -103,6 +110,7 @@ class Run : public ::testing::Test {
 
   testing::ScratchDir scratch_{"rpcfit-cli-run"};
   const fs::path& dir_ = scratch_.path();
+  int runs_ = 0;
 };
 
 using RunCommand = Run;
@@ -214,15 +222,26 @@ TEST_F(RunCommand, XfailExitsZero) {
 }
 
 TEST_F(RunCommand, ErrorExitsOne) {
-  // --out under a regular file: the scenario's capture cannot be made, which is harness trouble.
+  // A file where the scenario's capture folder must go: its capture cannot be made, which is
+  // harness trouble.
   write("deny.yaml", deny_scenario("server/deny"));
-  const std::string blocker = write("blocker", "a file, not a directory");
-  const auto r = run({"--out", blocker + "/out"});
+  const fs::path out = dir_ / "out";
+  write("out/server", "a file, not a directory");
+  const auto r = run({"--out", out.string()});
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_EQ(ids_with(r.out, "ERROR"), std::vector<std::string>{"server/deny"}) << r.out;
   EXPECT_TRUE(contains(r.out, "harness: --out: ")) << r.out;
   EXPECT_TRUE(contains(r.out, "\nFailures:\n  ERROR server/deny")) << r.out;
   EXPECT_TRUE(contains(r.out, "0 passed, 0 failed, 1 errors")) << r.out;
+}
+
+TEST_F(RunCommand, ARunFolderThatCannotBeMadeExitsTwoAndRunsNothing) {
+  write("deny.yaml", deny_scenario("server/deny"));
+  const std::string blocker = write("blocker", "a file, not a directory");
+  const auto r = run({"--out", blocker + "/out"});
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "cannot make the run folder " + blocker + "/out")) << r.err;
+  EXPECT_TRUE(ids_with(r.out, "PASS").empty()) << r.out;
 }
 
 TEST_F(RunCommand, SkipExitsZeroAndSaysWhy) {
@@ -435,6 +454,8 @@ TEST_F(RunCommand, ProgressLineOnATerminal) {
   o.time_scale = 0.2;
   o.tolerance_scale = 3;
   o.shard = "0/1";  // not GTEST_* of this test's environment
+  o.out = (dir_ / "out").string();
+  o.root = dir_.string();
   o.jobs = 1;
   o.progress = true;
   std::ostringstream out, err;

@@ -261,8 +261,11 @@ TEST(Suite, CommittedScenariosAllPass) {
   // At time scale 1: the scenarios' first steps come 50 to 100 ms in, which a sanitizer build
   // on a loaded machine needs for connecting and binding; timing is checked at twice the
   // scenarios' tolerances.
-  const auto r =
-      rpcfit({"run", scenarios, "--tolerance-scale", "2", "-j", "2"}, std::chrono::seconds(170));
+  // Against the project's golden captures (--root), into a scratch run folder.
+  testing::ScratchDir out("rpcfit-cli-suite-run");
+  const auto r = rpcfit({"run", scenarios, "--tolerance-scale", "2", "-j", "2", "--root",
+                         RPCFIT_SOURCE_DIR, "--out", out.path().string()},
+                        std::chrono::seconds(170));
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   for (const auto& line : lines_of(r.out)) {
     EXPECT_NE(line.rfind("FAIL ", 0), 0u) << line;

@@ -1,0 +1,142 @@
+#include "harness/cli/run_console.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace rpcfit::cli {
+namespace {
+
+using run::ScenarioRun;
+using run::Verdict;
+
+constexpr std::size_t kDiffLines = 40;
+
+std::string run_label(const ScenarioRun& r, unsigned repeat) {
+  std::string label = r.scenario->id;
+  if (repeat > 1) label += " #" + std::to_string(r.repetition + 1);
+  return label;
+}
+
+void print_diff(std::ostream& out, const std::optional<reports::CaptureCheck>& check,
+                const char* what, const std::string& indent) {
+  if (!check || check->status != "differs") return;
+  out << indent << what << " " << check->path << " against " << check->golden << ":\n";
+  for (std::size_t i = 0; i < check->diff.size() && i < kDiffLines; ++i)
+    out << indent << "  " << check->diff[i] << '\n';
+  if (check->diff.size() > kDiffLines) {
+    out << indent << "  ... " << check->diff.size() - kDiffLines
+        << " more line(s) in report.html\n";
+  }
+}
+
+}  // namespace
+
+std::string seconds_text(std::chrono::nanoseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2fs", std::chrono::duration<double>(d).count());
+  return buf;
+}
+
+void print_result(std::ostream& out, const ScenarioRun& r, unsigned repeat, const CheckOf& capture,
+                  const CheckOf& live) {
+  char verdict[8];
+  std::snprintf(verdict, sizeof verdict, "%-6s", std::string(run::verdict_name(r.verdict)).c_str());
+  out << verdict << ' ' << run_label(r, repeat) << "  " << seconds_text(r.wall) << '\n';
+  if (r.verdict == Verdict::pass) return;
+  const std::string indent = "       ";
+  if (!r.reason.empty()) out << indent << r.reason << '\n';
+  if (r.verdict == Verdict::fail || r.verdict == Verdict::xfail) {
+    for (const auto& m : r.mismatches)
+      out << indent << run::to_string(m) << '\n';
+    if (capture) print_diff(out, capture(r), "capture", indent);
+    if (live) print_diff(out, live(r), "live capture", indent);
+  }
+  if (!r.observed.faults_injected.empty()) {
+    out << indent << "faults injected: " << r.observed.faults_injected << " (fault seed "
+        << r.observed.fault_seed << ")\n";
+  }
+}
+
+std::size_t Tally::of(Verdict v) const {
+  const auto it = counts.find(v);
+  return it == counts.end() ? 0 : it->second;
+}
+
+std::size_t Tally::failed() const {
+  return of(Verdict::fail) + of(Verdict::error) + of(Verdict::xpass);
+}
+
+std::string totals(const Tally& t, std::size_t n) {
+  std::ostringstream s;
+  s << n << (n == 1 ? " run: " : " runs: ") << t.of(Verdict::pass) << " passed, "
+    << t.of(Verdict::fail) << " failed, " << t.of(Verdict::error) << " errors, "
+    << t.of(Verdict::skip) << " skipped, " << t.of(Verdict::xfail) << " xfail, "
+    << t.of(Verdict::xpass) << " xpass";
+  return s.str();
+}
+
+void print_failures(std::ostream& out, const std::vector<ScenarioRun>& runs,
+                    const run::RunSettings& settings) {
+  out << "\nFailures:\n";
+  // Each failing scenario's file once (a file holds one scenario, and a scenario's seed derives
+  // from the run's seed and its id).
+  std::vector<std::string> files;
+  for (const auto& r : runs) {
+    if (!run::fails_run(r.verdict)) continue;
+    out << "  " << run::verdict_name(r.verdict) << ' ' << run_label(r, settings.repeat) << " ("
+        << run::to_string(r.scenario->loc) << ")\n";
+    if (!r.reason.empty()) out << "      " << r.reason << '\n';
+    for (const auto& m : r.mismatches)
+      out << "      " << run::to_string(m) << '\n';
+    files.push_back(r.scenario->loc.file);
+  }
+  out << "Replay: "
+      << reports::replay_command(files, settings.seed, settings.repeat, settings.time_scale,
+                                 settings.tolerance_scale)
+      << '\n';
+}
+
+ProgressLine::ProgressLine(std::ostream& out, std::size_t total,
+                           std::chrono::steady_clock::time_point started, CheckOf capture,
+                           CheckOf live)
+    : out_(out),
+      started_(started),
+      total_(total),
+      capture_(std::move(capture)),
+      live_(std::move(live)) {
+  ticker_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!done_) {
+      if (cv_.wait_for(lock, std::chrono::seconds(1), [&] { return done_; })) break;
+      if (done_runs_ < total_) draw();
+    }
+  });
+}
+
+ProgressLine::~ProgressLine() {
+  {
+    std::lock_guard lock(mu_);
+    done_ = true;
+  }
+  cv_.notify_all();
+  ticker_.join();
+}
+
+void ProgressLine::result(const ScenarioRun& r, unsigned repeat, std::size_t done,
+                          std::size_t passed, std::size_t failed) {
+  std::lock_guard lock(mu_);
+  out_ << "\r\033[K";
+  if (r.verdict != Verdict::pass) print_result(out_, r, repeat, capture_, live_);
+  done_runs_ = done;
+  passed_ = passed;
+  failed_ = failed;
+  draw();
+  if (done == total_) out_ << '\n' << std::flush;
+}
+
+void ProgressLine::draw() {
+  out_ << "\r\033[K[" << done_runs_ << '/' << total_ << "] " << passed_ << " passed, " << failed_
+       << " failed, " << seconds_text(std::chrono::steady_clock::now() - started_) << std::flush;
+}
+
+}  // namespace rpcfit::cli

@@ -1,0 +1,30 @@
+// The pieces html.cc, html_section.cc, html_assets.cc and sequence_svg.cc share. Internal to the
+// HTML rendering: nothing outside reports/ includes it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "reports/report.h"
+
+namespace rpcfit::reports::html_detail {
+
+// Escapes & < > " ' so the result is safe as HTML or XML text and inside either kind of quoted
+// attribute.
+std::string escape(std::string_view text);
+
+// Milliseconds with at most three decimals and no trailing zeros: "352.293", "100.4", "0".
+std::string format_ms(double ms);
+
+// The verdict as a CSS class suffix: one of the six verdicts, else "other" (a report read from
+// JSON may carry anything, and it must not reach a class attribute unchecked).
+std::string_view verdict_class(std::string_view verdict);
+
+// One scenario's <details> section; `anchor` is its (already sanitized) id attribute.
+void append_scenario_section(std::string& out, const ScenarioResult& s, std::string_view anchor,
+                             std::string_view label);
+
+std::string_view style_sheet();
+std::string_view script();
+
+}  // namespace rpcfit::reports::html_detail
