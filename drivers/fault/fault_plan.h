@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "harness/fault/fault_spec.h"
 #include "harness/core/bytes.h"
 #include "harness/core/clock.h"
 #include "harness/core/random.h"
+#include "harness/fault/fault_spec.h"
 
 namespace rpcfit::fault {
 

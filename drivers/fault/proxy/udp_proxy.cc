@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
-#include "harness/fault/corrupt.h"
 #include "drivers/fault/proxy/proxy_internal.h"
 #include "drivers/fault/proxy/proxy_socket.h"
+#include "harness/fault/corrupt.h"
 
 namespace rpcfit::fault::proxy_internal {
 namespace {
