@@ -25,12 +25,8 @@ const char* direction_name(Direction d) {
   return "unknown";
 }
 
-namespace {
-
-using wire::PType;
-
-// Which side sent a PDU of this type, when the type tells.
-std::optional<bool> sent_by_client(PType t) {
+std::optional<bool> sent_by_client(wire::PType t) {
+  using wire::PType;
   switch (t) {
     case PType::request:
     case PType::ping:
@@ -59,6 +55,11 @@ std::optional<bool> sent_by_client(PType t) {
   }
   return std::nullopt;
 }
+
+namespace {
+
+using wire::PType;
+
 
 bool is_smb_port(std::uint16_t port) {
   return port == 139 || port == 445;

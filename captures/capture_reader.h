@@ -57,6 +57,10 @@ struct ReaderLimits {
   std::size_t max_notes = 1000;             // further notes are counted, not kept
 };
 
+// Which side sends a PDU of this type: true the client, false the server; nullopt when either
+// may (fack, rts).
+std::optional<bool> sent_by_client(wire::PType type);
+
 CaptureContents read_capture_file(const std::string& path, const ReaderLimits& limits = {});
 CaptureContents read_capture_memory(ByteView bytes, const std::string& name = "<memory>",
                                     const ReaderLimits& limits = {});

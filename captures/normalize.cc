@@ -52,37 +52,6 @@ struct Conversation {
   Renumbering contexts{0, false};
 };
 
-// Whether a PDU of this type goes from client to server; nullopt when either side sends it.
-std::optional<bool> client_sends(PType type) {
-  switch (type) {
-    case PType::request:
-    case PType::ping:
-    case PType::ack:
-    case PType::cl_cancel:
-    case PType::bind:
-    case PType::alter_context:
-    case PType::auth3:
-    case PType::co_cancel:
-    case PType::orphaned:
-      return true;
-    case PType::response:
-    case PType::working:
-    case PType::nocall:
-    case PType::reject:
-    case PType::cancel_ack:
-    case PType::bind_ack:
-    case PType::bind_nak:
-    case PType::alter_context_resp:
-    case PType::shutdown:
-      return false;
-    case PType::fault:  // CO: server; CL: server too, but keep the endpoints' say
-    case PType::fack:
-    case PType::rts:
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
-
 std::optional<PType> type_of(const ReadPdu& pdu) {
   if (!pdu.ok()) return std::nullopt;
   const auto& decoded = std::get<wire::Pdu>(pdu.decoded);
@@ -125,7 +94,7 @@ class Normalizer {
       // The first speaker is the client, unless the direction or the type says otherwise.
       bool src_is_client = pdu.direction != Direction::to_client;
       if (pdu.direction == Direction::unknown) {
-        if (const auto type = type_of(pdu)) src_is_client = client_sends(*type).value_or(true);
+        if (const auto type = type_of(pdu)) src_is_client = sent_by_client(*type).value_or(true);
       }
       it->second.client = src_is_client ? pdu.src : pdu.dst;
     }
