@@ -60,7 +60,6 @@ namespace {
 
 using wire::PType;
 
-
 bool is_smb_port(std::uint16_t port) {
   return port == 139 || port == 445;
 }
