@@ -223,6 +223,9 @@ int main(int argc, char** argv) {
   list->add_option("--tag", list_options.tags, "Only scenarios with this tag; repeatable");
   list->add_option("--level", list_options.level, "Only must or should scenarios");
   list->add_flag("--json", list_options.json, "A JSON array of scenario objects");
+  list->add_flag("--coverage", list_options.coverage,
+                 "Each spec rule with the scenarios that name it, and the rules none names (exit "
+                 "1 when there is one)");
 
   std::vector<std::string> validate_paths;
   CLI::App* validate = app.add_subcommand(

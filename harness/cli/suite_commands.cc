@@ -1,8 +1,11 @@
 #include "harness/cli/suite_commands.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/suite_files.h"
+#include "harness/run/rules.h"
 #include "harness/run/selection.h"
 
 namespace rpcfit::cli {
@@ -15,6 +18,13 @@ std::string joined(const std::vector<std::string>& items, const char* sep) {
   return text;
 }
 
+std::string all_rules_covered_line(const std::vector<std::string>& uncovered) {
+  const std::size_t total = run::all_rules().size();
+  if (uncovered.empty()) return "every one of the " + std::to_string(total) + " rules is covered";
+  return std::to_string(uncovered.size()) + " of the " + std::to_string(total) +
+         " rules have no scenario: " + joined(uncovered, " ");
+}
+
 nlohmann::json to_json(const run::Scenario& s) {
   nlohmann::json j{{"id", s.id},          {"title", s.title},
                    {"file", s.loc.file},  {"level", std::string(run::level_name(s.level))},
@@ -23,6 +33,39 @@ nlohmann::json to_json(const run::Scenario& s) {
   j["xfail"] = s.xfail ? nlohmann::json(*s.xfail) : nlohmann::json(nullptr);
   j["skip"] = s.skip ? nlohmann::json(*s.skip) : nlohmann::json(nullptr);
   return j;
+}
+
+// --coverage: the rules and their scenarios, as text or JSON; whether every rule is covered.
+bool print_coverage(const std::vector<const run::Scenario*>& chosen, bool json, std::ostream& out) {
+  std::vector<std::string> uncovered;
+  nlohmann::json rules = nlohmann::json::array();
+  for (const run::Rule& rule : run::all_rules()) {
+    std::vector<std::string> ids;
+    for (const run::Scenario* s : chosen) {
+      if (s->skip || s->xfail) continue;
+      if (std::find(s->spec.begin(), s->spec.end(), rule.id) != s->spec.end()) ids.push_back(s->id);
+    }
+    if (ids.empty()) uncovered.emplace_back(rule.id);
+    if (json) {
+      rules.push_back({{"rule", rule.id},
+                       {"level", std::string(run::level_name(rule.level))},
+                       {"area", rule.area},
+                       {"summary", rule.summary},
+                       {"scenarios", ids}});
+      continue;
+    }
+    char head[64];
+    std::snprintf(head, sizeof head, "%-11s %-6s %-10s %3zu  ", std::string(rule.id).c_str(),
+                  std::string(run::level_name(rule.level)).c_str(), std::string(rule.area).c_str(),
+                  ids.size());
+    out << head << (ids.empty() ? "(none)" : joined(ids, " ")) << '\n';
+  }
+  if (json) {
+    out << nlohmann::json{{"rules", rules}, {"uncovered", uncovered}}.dump(2) << '\n';
+  } else {
+    out << all_rules_covered_line(uncovered) << '\n';
+  }
+  return uncovered.empty();
 }
 
 }  // namespace
@@ -41,6 +84,13 @@ int list_command(const ListOptions& o, std::ostream& out, std::ostream& err) {
   const auto load = load_suite(scenario_paths(o.paths), err);
   if (load.errors > 0) return 2;
   const auto chosen = run::select(load.scenarios, selection);
+  if (o.coverage) {
+    if (chosen.empty()) {
+      err << "rpcfit: list: no scenario selected\n";
+      return 3;
+    }
+    return print_coverage(chosen, o.json, out) ? 0 : 1;
+  }
   if (o.json) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto* s : chosen)

@@ -1,5 +1,8 @@
 // `rpcfit list [PATH...] [--filter GLOB] [--exclude GLOB] [--tag T] [--level L] [--json]`: the
 // scenarios, one per line (id, level, tags, rules, title) or as a JSON array.
+// `rpcfit list --coverage`: each rule of spec/cancel-semantics.md with the selected scenarios
+// that name it, then the rules none names; exit 1 when there is such a rule. Skipped scenarios and
+// known failures do not cover a rule.
 // `rpcfit validate [PATH...]`: checks the files without running them.
 // Exit status: 0; 2 for invalid scenario files or a usage error; list exits 3 when nothing is
 // selected.
@@ -18,6 +21,7 @@ struct ListOptions {
   std::vector<std::string> tags;
   std::string level;
   bool json = false;
+  bool coverage = false;
 };
 
 int list_command(const ListOptions& options, std::ostream& out, std::ostream& err);

@@ -199,6 +199,36 @@ TEST_F(ListCommand, UsageErrorsAndInvalidFilesExitTwo) {
   EXPECT_EQ(r.out, "");
 }
 
+TEST_F(ListCommand, CoverageListsEachRuleWithItsScenarios) {
+  write_suite();
+  const auto r = rpcfit({"list", dir(), "--coverage"});
+  EXPECT_EQ(r.status, 1) << "rules without a scenario\n" << r.out << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 43u) << r.out;  // 42 rules and the verdict
+  // a/two is a known failure and c/four is skipped: neither covers a rule.
+  EXPECT_EQ(lines[0], "CS-ARG-1    must   client-api   0  (none)");
+  EXPECT_TRUE(contains(r.out, "\nCS-OK-1     must   client-api   1  b/three\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\nCS-SRV-7    must   server       2  a/one b/three\n")) << r.out;
+  EXPECT_TRUE(testing::starts_with(lines.back(), "40 of the 42 rules have no scenario: CS-ARG-1 "))
+      << lines.back();
+
+  const auto j = rpcfit({"list", dir(), "--coverage", "--json"});
+  EXPECT_EQ(j.status, 1);
+  const auto doc = nlohmann::json::parse(j.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << j.out;
+  ASSERT_EQ(doc["rules"].size(), 42u);
+  EXPECT_EQ(doc["uncovered"].size(), 40u);
+  for (const auto& rule : doc["rules"]) {
+    if (rule["rule"] != "CS-SRV-7") continue;
+    EXPECT_EQ(rule["scenarios"], nlohmann::json({"a/one", "b/three"}));
+    EXPECT_EQ(rule["area"], "server");
+  }
+
+  // Coverage of a selection: only what is selected counts.
+  const auto some = rpcfit({"list", dir(), "--coverage", "--filter", "a"});
+  EXPECT_TRUE(contains(some.out, "\nCS-SRV-7    must   server       1  a/one\n")) << some.out;
+}
+
 TEST_F(ValidateCommand, ValidFilesSaySo) {
   write_suite();
   write("notes.txt", "not a scenario");
