@@ -102,6 +102,7 @@ ScenarioResult scenario_result(const run::ScenarioRun& r) {
     res.location = run::to_string(step.loc);
     res.ran = st.ran;
     res.at_ms = ms(st.began);
+    res.ended_ms = ms(st.ended);
     if (st.returned) res.returned = status_text(*st.returned);
     res.handle_ok = st.handle_ok;
     out.steps.push_back(std::move(res));

@@ -126,11 +126,12 @@ void append_calls(std::string& out, const ScenarioResult& s) {
 void append_steps(std::string& out, const ScenarioResult& s) {
   if (s.steps.empty()) return;
   heading(out, "Steps");
-  open_table(out, "steps", {"#", "kind", "at ms", "returned", "handle", "location"});
+  open_table(out, "steps", {"#", "kind", "at ms", "took ms", "returned", "handle", "location"});
   for (const StepResult& st : s.steps) {
     const std::string handle = st.handle_ok ? (*st.handle_ok ? "ok" : "bad") : "";
     out += "<tr><td class=\"num\">" + std::to_string(st.index) + "</td><td>" + escape(st.kind) +
-           "</td>" + ms_cell(st.ran, st.at_ms) + "<td>" +
+           "</td>" + ms_cell(st.ran, st.at_ms) +
+           ms_cell(st.ran && st.ended_ms > 0, st.ended_ms - st.at_ms) + "<td>" +
            (st.ran ? (st.returned ? code(*st.returned) : "")
                    : "<span class=\"muted\">not run</span>") +
            "</td><td>" + handle + "</td><td class=\"loc\">" + code(st.location) + "</td></tr>";

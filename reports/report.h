@@ -50,6 +50,7 @@ struct StepResult {
   std::string location;
   bool ran = false;
   double at_ms = 0;
+  double ended_ms = 0;                  // when the API returned (API steps)
   std::optional<std::string> returned;  // a status name
   std::optional<bool> handle_ok;
 };

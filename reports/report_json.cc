@@ -57,11 +57,8 @@ Json json_of(const ScenarioResult& s) {
   }
   Json steps = Json::array();
   for (const StepResult& st : s.steps) {
-    Json j{{"index", st.index},
-           {"kind", st.kind},
-           {"location", st.location},
-           {"ran", st.ran},
-           {"at_ms", st.at_ms}};
+    Json j{{"index", st.index}, {"kind", st.kind},   {"location", st.location},
+           {"ran", st.ran},     {"at_ms", st.at_ms}, {"ended_ms", st.ended_ms}};
     j["returned"] = st.returned ? Json(*st.returned) : Json(nullptr);
     j["handle_ok"] = st.handle_ok ? Json(*st.handle_ok) : Json(nullptr);
     steps.push_back(std::move(j));
@@ -271,6 +268,7 @@ ScenarioResult scenario_of(const Reader& r) {
     step.location = st.str("location");
     step.ran = st.boolean("ran");
     step.at_ms = st.number("at_ms");
+    step.ended_ms = st.number("ended_ms");
     step.returned = st.opt_str("returned");
     step.handle_ok = st.opt_boolean("handle_ok");
     s.steps.push_back(std::move(step));

@@ -48,7 +48,7 @@ RunReport sample_report() {
   pass.calls = {{"c1", false, true, true, 0.1, 1100.7, false, "RPC_S_CALL_CANCELLED", 1818, 0,
                  "cancel timeout expired; call orphaned"}};
   pass.steps = {{1, "cancel", "scenarios/timeout/co/hung-server-finite.yaml:8:5", true, 100.0,
-                 std::string("RPC_S_OK"), std::nullopt}};
+                 100.02, std::string("RPC_S_OK"), std::nullopt}};
   pass.server_calls = {
       {1, 1, {{"started", 1.4, ""}, {"saw_cancel", 100.6, ""}}, std::nullopt, std::nullopt}};
   pass.wire = hung_wire();

@@ -14,13 +14,14 @@ constexpr std::array<std::string_view, 4> kExpectKeys{"call", "calls", "server",
 constexpr std::array<std::string_view, 6> kCallExpectKeys{"status", "raises",       "returns",
                                                           "at",     "output_bytes", "running"};
 // The keys of one server call; the flat form of expect.server takes them beside count and calls.
-constexpr std::array<std::string_view, 10> kServerCallKeys{
-    "opnum",       "saw_cancel",      "saw_cancel_at", "finished", "stub_finished",
-    "finished_at", "finished_status", "started_at",    "result",   "fault_status"};
-constexpr std::array<std::string_view, 12> kServerKeys{
-    "count",           "calls",      "opnum",         "saw_cancel",
-    "saw_cancel_at",   "finished",   "stub_finished", "finished_at",
-    "finished_status", "started_at", "result",        "fault_status"};
+constexpr std::array<std::string_view, 11> kServerCallKeys{
+    "opnum",         "saw_cancel",   "saw_cancel_at",   "finished",
+    "stub_finished", "finished_at",  "finished_status", "started_at",
+    "result",        "fault_status", "polled"};
+constexpr std::array<std::string_view, 13> kServerKeys{
+    "count",    "calls",         "opnum",       "saw_cancel",      "saw_cancel_at",
+    "finished", "stub_finished", "finished_at", "finished_status", "started_at",
+    "result",   "fault_status",  "polled"};
 constexpr std::array<std::string_view, 3> kResults{"response", "fault", "discarded"};
 constexpr std::array<std::string_view, 3> kWireKeys{"match", "pdus", "absent"};
 constexpr std::array<std::string_view, 2> kMatches{"exact", "ordered"};
@@ -149,6 +150,14 @@ void read_server_call(Reader& r, const YAML::Node& node, const std::string& path
   }
   if (auto e = find(node, "started_at")) {
     out.started_at = read_time(r, *e, key("started_at"), &notes);
+  }
+  if (auto e = find(node, "polled")) {
+    if (r.sequence(e->value, key("polled"))) {
+      std::size_t i = 0;
+      for (auto it = e->value.begin(); it != e->value.end(); ++it, ++i) {
+        if (auto s = r.status(*it, index_path(key("polled"), i))) out.polled.push_back(*s);
+      }
+    }
   }
   if (auto e = find(node, "result")) {
     if (auto i = r.choice(e->value, key("result"), kResults, "result")) {

@@ -7,14 +7,15 @@
 namespace rpcfit::scenarios::detail {
 namespace {
 
-constexpr std::array<std::string_view, 10> kServerKeys{
-    "behaviour", "delay",   "response_size",     "poll_period", "cleanup",
-    "on_cancel", "run_for", "crash_after_bytes", "cancel_deaf", "ops"};
+constexpr std::array<std::string_view, 11> kServerKeys{
+    "behaviour", "delay",   "response_size",     "poll_period", "cleanup", "on_cancel",
+    "poll_with", "run_for", "crash_after_bytes", "cancel_deaf", "ops"};
 // The keys of one behaviour: the server's without the runtime's own (cancel_deaf, ops).
-constexpr std::array<std::string_view, 8> kBehaviourKeys{
-    "behaviour", "delay",     "response_size", "poll_period",
-    "cleanup",   "on_cancel", "run_for",       "crash_after_bytes"};
+constexpr std::array<std::string_view, 9> kBehaviourKeys{
+    "behaviour", "delay",     "response_size", "poll_period",      "cleanup",
+    "on_cancel", "poll_with", "run_for",       "crash_after_bytes"};
 constexpr std::array<std::string_view, 2> kOnCancel{"raise", "return"};
+constexpr std::array<std::string_view, 2> kPollWith{"RpcTestCancel", "RpcServerTestCancel"};
 constexpr std::array<std::string_view, 5> kClientKeys{"platform", "cancel_timeout", "access",
                                                       "dg_retransmit", "dg_comm_timeout"};
 constexpr std::array<std::string_view, 2> kPlatforms{"windows", "legacy"};
@@ -59,6 +60,12 @@ void read_behaviour(Reader& r, const YAML::Node& node, const std::string& path,
   if (auto e = find(node, "on_cancel")) {
     if (auto i = r.choice(e->value, path_of("on_cancel"), kOnCancel, "on_cancel")) {
       out.on_cancel = *i == 0 ? server::OnCancel::raise : server::OnCancel::return_normally;
+    }
+  }
+  if (auto e = find(node, "poll_with")) {
+    if (auto i = r.choice(e->value, path_of("poll_with"), kPollWith, "poll_with")) {
+      out.poll_with =
+          *i == 0 ? server::PollWith::test_cancel : server::PollWith::server_test_cancel;
     }
   }
 }

@@ -28,13 +28,17 @@ constexpr std::array<std::string_view, 9> kStepKeys{
     "open_thread", "close_handle", "wait"};
 constexpr std::array<std::string_view, 6> kCallKeys{"id",       "thread", "opnum",
                                                     "in_bytes", "in_hex", "async"};
-constexpr std::array<std::string_view, 5> kCancelKeys{"thread", "handle", "access", "timeout",
-                                                      "expect"};
-constexpr std::array<std::string_view, 4> kCancelThreadKeys{"thread", "handle", "access", "expect"};
-constexpr std::array<std::string_view, 3> kAsyncCancelKeys{"call", "abortive", "expect"};
-constexpr std::array<std::string_view, 3> kSetTimeoutKeys{"thread", "timeout", "expect"};
-constexpr std::array<std::string_view, 3> kOpenThreadKeys{"handle", "thread", "access"};
-constexpr std::array<std::string_view, 2> kCloseHandleKeys{"handle", "expect"};
+constexpr std::array<std::string_view, 6> kCancelKeys{"thread",  "handle", "access",
+                                                      "timeout", "expect", "returns_within"};
+constexpr std::array<std::string_view, 5> kCancelThreadKeys{"thread", "handle", "access", "expect",
+                                                            "returns_within"};
+constexpr std::array<std::string_view, 4> kAsyncCancelKeys{"call", "abortive", "expect",
+                                                           "returns_within"};
+constexpr std::array<std::string_view, 4> kSetTimeoutKeys{"thread", "timeout", "expect",
+                                                          "returns_within"};
+constexpr std::array<std::string_view, 4> kOpenThreadKeys{"handle", "thread", "access",
+                                                          "returns_within"};
+constexpr std::array<std::string_view, 3> kCloseHandleKeys{"handle", "expect", "returns_within"};
 constexpr std::array<std::string_view, 1> kWaitKeys{"call"};
 
 Names keys_of(StepKind kind) {
@@ -108,6 +112,10 @@ class StepReader {
       : r_(r), body_(body), step_(step), note_(note) {}
 
   void read() {
+    if (auto e = find(body_, "returns_within")) {  // only the API steps' key sets have it
+      step_.returns_within_loc = r_.loc(e->value);
+      step_.returns_within = r_.duration(e->value, path("returns_within"));
+    }
     switch (step_.kind) {
       case StepKind::call:
         read_call();

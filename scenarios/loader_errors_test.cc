@@ -42,7 +42,7 @@ TEST(LoadErrors, UnknownKeyNamesTheKnownOnesAndANearMiss) {
       errors_of(with_header(std::string(kOneCall) + "server: {behavior: hung}\n")),
       ElementsAre("t.yaml:6:10: server.behavior: unknown key (did you mean \"behaviour\"?); known "
                   "keys: behaviour, delay, response_size, poll_period, cleanup, on_cancel, "
-                  "run_for, crash_after_bytes, cancel_deaf, ops"));
+                  "poll_with, run_for, crash_after_bytes, cancel_deaf, ops"));
   EXPECT_THAT(errors_of(with_header("steps:\n  - {at: 0ms, call: {opnm: 1}}\n")),
               ElementsAre("t.yaml:5:22: steps[0].call.opnm: unknown key (did you mean "
                           "\"opnum\"?); known keys: id, thread, opnum, in_bytes, in_hex, async"));
@@ -305,7 +305,7 @@ TEST(LoadErrors, ServerExpectForms) {
       errors_of(with_header(std::string(kOneCall) + "expect:\n  server: {calls: [{count: 1}]}\n")),
       ElementsAre("t.yaml:7:21: expect.server.calls[0].count: unknown key; known keys: "
                   "opnum, saw_cancel, saw_cancel_at, finished, stub_finished, "
-                  "finished_at, finished_status, started_at, result, fault_status"));
+                  "finished_at, finished_status, started_at, result, fault_status, polled"));
 }
 
 TEST(LoadErrors, FileTooLarge) {

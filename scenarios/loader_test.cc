@@ -347,6 +347,46 @@ expect:
   EXPECT_EQ(s.expect.wire->absent.size(), 1u);
 }
 
+// RpcServerTestCancel polling and the statuses the polls returned (CS-SRV-2); how long an API
+// step may take (CS-RET-1).
+TEST(LoadValid, PollWithPolledAndReturnsWithin) {
+  const Loaded loaded = load(testing::with_header(R"(server:
+  behaviour: cancel-aware
+  poll_with: RpcServerTestCancel
+  ops:
+    2: {behaviour: cancel-aware, poll_with: RpcTestCancel}
+steps:
+  - {at: 0ms, call: {id: c1, opnum: 3}}
+  - {at: 100ms, cancel: {thread: main, timeout: 5, returns_within: 10ms}}
+  - {at: 120ms, set_cancel_timeout: {thread: main, timeout: 1, returns_within: 5ms}}
+expect:
+  server: {polled: [RPC_S_CALL_IN_PROGRESS, RPC_S_OK]}
+)"));
+  ASSERT_THAT(loaded.errors, IsEmpty()) << to_string(loaded.errors.front());
+  const run::Scenario& s = *loaded.scenario;
+  EXPECT_EQ(s.server.behaviour.poll_with, server::PollWith::server_test_cancel);
+  EXPECT_EQ(s.server.by_opnum.at(2).poll_with, server::PollWith::test_cancel);
+  EXPECT_EQ(s.steps[1].returns_within, std::optional<Duration>(std::chrono::milliseconds(10)));
+  EXPECT_EQ(s.steps[1].returns_within_loc.line, 11);
+  EXPECT_EQ(s.steps[2].returns_within, std::optional<Duration>(std::chrono::milliseconds(5)));
+  EXPECT_EQ(s.expect.server->per_call[0].polled,
+            (std::vector<RpcStatus>{status::kCallInProgress, status::kOk}));
+
+  const auto bad = testing::errors_of(testing::with_header(R"(server: {poll_with: RpcTestCancelEx}
+steps:
+  - {at: 0ms, call: {id: c1, returns_within: 1ms}}
+expect:
+  server: {polled: [RPC_S_OK, NOPE]}
+)"));
+  EXPECT_THAT(bad,
+              ::testing::ElementsAre(
+                  "t.yaml:4:21: server.poll_with: unknown poll_with \"RpcTestCancelEx\" (did "
+                  "you mean \"RpcTestCancel\"?); known: RpcTestCancel, RpcServerTestCancel",
+                  ::testing::StartsWith("t.yaml:6:30: steps[0].call.returns_within: unknown key"),
+                  ::testing::StartsWith("t.yaml:8:31: expect.server.polled[1]: unknown status "
+                                        "\"NOPE\"")));
+}
+
 TEST(LoadValid, AccessForms) {
   const Loaded loaded = load(testing::with_header(R"(client: {access: 0x12}
 steps:

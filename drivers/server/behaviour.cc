@@ -39,7 +39,15 @@ Bytes run_cancel_aware(const BehaviourSpec& spec, rpc::ServerCall& call, Recordi
   std::optional<Duration> until;
   if (spec.run_for) until = call.clock().now() + *spec.run_for;
   for (;;) {
-    const RpcStatus polled = call.test_cancel();
+    RpcStatus polled = status::kOk;
+    switch (spec.poll_with) {
+      case PollWith::test_cancel:
+        polled = call.test_cancel();
+        break;
+      case PollWith::server_test_cancel:
+        polled = rpc::RpcServerTestCancel(nullptr);  // this routine's own call
+        break;
+    }
     rec.note(EventKind::polled, polled);
     if (polled == status::kOk) {
       rec.note(EventKind::saw_cancel);

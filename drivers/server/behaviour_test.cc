@@ -119,6 +119,29 @@ TEST_P(Behaviour, CancelAwareMayReturnNormallyOnACancel) {
   EXPECT_EQ(s.recorder->count(EventKind::saw_cancel), 1);
 }
 
+// CS-SRV-2: polling with RpcServerTestCancel on its own call, which answers
+// RPC_S_CALL_IN_PROGRESS until the cancel arrives.
+TEST_P(Behaviour, CancelAwareMayPollWithRpcServerTestCancel) {
+  Served s(GetParam());
+  BehaviourSpec spec;
+  spec.kind = BehaviourKind::cancel_aware;
+  spec.poll_with = PollWith::server_test_cancel;
+  rpc::InterfaceRegistration registration{test_interface_id(), {}};
+  registration.routines[9] = make_routine(spec, s.recorder);
+  s.p.server->register_interface(registration);
+  CallThread call(*s.p.client, s.p.binding, 9, Bytes{});
+  ASSERT_TRUE(s.recorder->wait_for(EventKind::polled, 2, kPatience));
+  EXPECT_EQ(s.p.cancel(call.thread_id(), -1), status::kOk);
+  EXPECT_EQ(call.finish().raised, status::kCallCancelled);
+  const auto events = s.recorder->events();
+  ASSERT_GE(events.size(), 5u);
+  EXPECT_EQ(events[1].kind, EventKind::polled);
+  EXPECT_EQ(events[1].status, status::kCallInProgress);
+  EXPECT_EQ(events[events.size() - 3].kind, EventKind::polled);
+  EXPECT_EQ(events[events.size() - 3].status, status::kOk);
+  EXPECT_EQ(events[events.size() - 2].kind, EventKind::saw_cancel);
+}
+
 TEST_P(Behaviour, CancelAwareWithoutACancelAnswersAfterItsRunTime) {
   Served s(GetParam());
   EXPECT_EQ(s.call(serve_op::kCancelRaise, milliseconds_input(500)), milliseconds_input(500));

@@ -26,7 +26,8 @@ std::optional<Mismatch> timing_mismatch(const std::string& field, const Expected
                                         Duration actual, const Scenario& scenario,
                                         const TimingSettings& settings);
 
-void check_steps(const Scenario& scenario, const Observation& observed, std::vector<Mismatch>& out);
+void check_steps(const Scenario& scenario, const Observation& observed,
+                 const TimingSettings& settings, std::vector<Mismatch>& out);
 void check_calls(const Scenario& scenario, const Observation& observed,
                  const TimingSettings& settings, std::vector<Mismatch>& out);
 void check_server(const Scenario& scenario, const Observation& observed,

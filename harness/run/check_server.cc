@@ -1,5 +1,7 @@
 // The server part of check(): what the manager routines saw of each call, from the events the
 // behaviours recorded.
+#include <algorithm>
+
 #include "harness/core/status.h"
 #include "harness/run/check_internal.h"
 
@@ -54,6 +56,7 @@ class ServerCallCheck {
     if (expect_.result) {
       compare("result", result_text(expect_.result), result_text(record_.result));
     }
+    if (!expect_.polled.empty()) compare("polled", statuses_text(expect_.polled), polled_text());
     if (expect_.fault_status) {
       // Without a fault the record's status is only its default; naming the result says more.
       const bool faulted = record_.result == ServerResult::fault;
@@ -86,6 +89,24 @@ class ServerCallCheck {
       m->loc = where;
       out_.push_back(*m);
     }
+  }
+
+  static std::string statuses_text(const std::vector<RpcStatus>& statuses) {
+    std::string text;
+    for (const RpcStatus s : statuses)
+      text += (text.empty() ? "" : ", ") + status_text(s);
+    return "[" + text + "]";
+  }
+  // What the polls returned, each status once, in the order they first came.
+  std::string polled_text() const {
+    std::vector<RpcStatus> seen;
+    for (const auto& event : record_.events) {
+      if (event.kind != EventKind::polled) continue;
+      if (std::find(seen.begin(), seen.end(), event.status) == seen.end()) {
+        seen.push_back(event.status);
+      }
+    }
+    return statuses_text(seen);
   }
 
   const ServerCallExpect& expect_;

@@ -78,6 +78,24 @@ std::string key_loc(ServerFixture& f, const std::string& key) {
   return to_string(f.expect().key_locs.at(key));
 }
 
+// The statuses the polls returned, each once, in the order they first came.
+TEST(CheckServer, Polled) {
+  ServerFixture f;
+  f.expect().polled = {status::kOk, status::kCallCancelled};
+  f.expect().key_locs["polled"] = line(40, 7);
+  EXPECT_EQ(f.run(), Dumps{});
+  // A repeated status counts once.
+  f.record().events.insert(f.record().events.begin() + 2,
+                           event(EventKind::polled, milliseconds(30), status::kOk));
+  EXPECT_EQ(f.run(), Dumps{});
+  f.expect().polled = {status::kCallInProgress, status::kOk};
+  EXPECT_EQ(f.run(), Dumps{"server call 1 polled | [RPC_S_CALL_IN_PROGRESS, RPC_S_OK] | "
+                           "[RPC_S_OK, RPC_S_CALL_CANCELLED] | s.yaml:40:7 | "});
+  f.drop(EventKind::polled);
+  EXPECT_EQ(f.run(), Dumps{"server call 1 polled | [RPC_S_CALL_IN_PROGRESS, RPC_S_OK] | [] | "
+                           "s.yaml:40:7 | "});
+}
+
 TEST(CheckServer, PassWhenTheRoutineSawWhatItShould) {
   EXPECT_EQ(ServerFixture().run(), Dumps{});
 }

@@ -45,6 +45,27 @@ void check_step(const Step& step, std::size_t index, const StepRecord* record,
   if (actual != expected) out.push_back({field, expected, actual, loc, {}});
 }
 
+// CS-RET-1: the API returned within the bound, or within the real-time floor every timing check
+// allows (timing.h), times the tolerance scale.
+void check_return_time(const Step& step, std::size_t index, const StepRecord* record,
+                       const TimingSettings& settings, std::vector<Mismatch>& out) {
+  const std::string field =
+      "step " + std::to_string(index + 1) + " (" + std::string(step_name(step.kind)) + ") took";
+  const SourceLoc& loc = loc_or(step.returns_within_loc, step.loc);
+  const std::string expected = "at most " + format_instant(*step.returns_within);
+  if (record == nullptr) {
+    out.push_back({field, expected, "did not run", loc, {}});
+    return;
+  }
+  const Duration took = record->ended - record->began;
+  const Tolerance bound{*step.returns_within, 0, {}};
+  const Duration allowed = tolerance_for(bound, Duration{}, settings);
+  if (took > allowed) {
+    out.push_back(
+        {field, expected, format_instant(took), loc, "allowed " + format_instant(allowed)});
+  }
+}
+
 const CallRecord* call_record(const Observation& observed, const std::string& id) {
   for (const CallRecord& record : observed.calls) {
     if (record.id == id) return &record;
@@ -124,10 +145,12 @@ std::optional<Mismatch> timing_mismatch(const std::string& field, const Expected
 }
 
 void check_steps(const Scenario& scenario, const Observation& observed,
-                 std::vector<Mismatch>& out) {
+                 const TimingSettings& settings, std::vector<Mismatch>& out) {
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     const Step& step = scenario.steps[i];
-    if (step.expect) check_step(step, i, record_of(observed, i), out);
+    const StepRecord* record = record_of(observed, i);
+    if (step.expect) check_step(step, i, record, out);
+    if (step.returns_within) check_return_time(step, i, record, settings, out);
   }
 }
 
@@ -152,7 +175,7 @@ std::string to_string(const Mismatch& mismatch) {
 std::vector<Mismatch> check(const Scenario& scenario, const Observation& observed,
                             const TimingSettings& settings) {
   std::vector<Mismatch> out;
-  internal::check_steps(scenario, observed, out);
+  internal::check_steps(scenario, observed, settings, out);
   internal::check_calls(scenario, observed, settings, out);
   internal::check_server(scenario, observed, settings, out);
   internal::check_wire(scenario, observed, settings, out);

@@ -100,6 +100,30 @@ TEST(CheckSteps, RanWithoutAStatus) {
             Dumps{"step 2 (cancel) returned | RPC_S_OK | nothing recorded | s.yaml:7:40 | "});
 }
 
+// CS-RET-1: returns_within bounds how long the API took, widened by the real-time floor and the
+// tolerance scale as every timing check is.
+TEST(CheckSteps, ReturnsWithin) {
+  StepFixture f;
+  f.scenario.steps[1].returns_within = milliseconds(50);
+  f.scenario.steps[1].returns_within_loc = line(7, 60);
+  f.observed.steps[1].began = milliseconds(100);
+  f.observed.steps[1].ended = milliseconds(101);
+  EXPECT_EQ(f.run(), Dumps{});
+  f.observed.steps[1].ended = milliseconds(250);
+  EXPECT_EQ(f.run(), Dumps{"step 2 (cancel) took | at most 50ms | 150ms | s.yaml:7:60 | allowed "
+                           "50ms"});
+  // At time scale 0.05 the 20 ms real-time floor is 400 ms of scenario time.
+  TimingSettings scaled;
+  scaled.time_scale = 0.05;
+  EXPECT_EQ(dump(check(f.scenario, f.observed, scaled)), Dumps{});
+  TimingSettings wider;
+  wider.tolerance_scale = 4;
+  EXPECT_EQ(dump(check(f.scenario, f.observed, wider)), Dumps{});
+  f.observed.steps.erase(f.observed.steps.begin() + 1);
+  EXPECT_EQ(f.run(), (Dumps{"step 2 (cancel) returned | RPC_S_OK | did not run | s.yaml:7:40 | ",
+                            "step 2 (cancel) took | at most 50ms | did not run | s.yaml:7:60 | "}));
+}
+
 // call c1 at 0, cancel at 100ms; c1 must raise RPC_S_CALL_CANCELLED at 2.1s with no output.
 struct CallFixture {
   Scenario scenario;

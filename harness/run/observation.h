@@ -23,6 +23,7 @@ struct StepRecord {
   std::size_t step = 0;  // index into Scenario::steps
   bool ran = false;
   Duration began{};
+  Duration ended{};                   // when the API returned (API steps and set_cancel_timeout)
   std::optional<RpcStatus> returned;  // cancel, cancel_thread, async_cancel, set_cancel_timeout
   std::optional<bool> handle_ok;      // open_thread (non-null handle), close_handle
 };

@@ -24,7 +24,7 @@ bool expects_running(const Scenario& scenario) {
 // Whether the expectation can only be checked once the routine has finished.
 bool needs_finish(const ServerCallExpect& e) {
   return e.finished.value_or(false) || e.finished_status || e.finished_at || e.result ||
-         e.fault_status;
+         e.fault_status || !e.polled.empty();
 }
 
 bool has_event(const ServerCallRecord& call, server::EventKind kind) {
@@ -296,6 +296,7 @@ bool Playback::run_api_step(std::size_t index) {
         record.step = index;
         record.began = w->clock.now();
         perform(*w, step, target, record);
+        record.ended = w->clock.now();
         record.ran = true;
         w->journal->update([&](std::vector<StepRecord>& steps, auto&) { steps[index] = record; });
       });
@@ -329,9 +330,11 @@ bool Playback::run_step(std::size_t index) {
                  [w, index, timeout = step.timeout] {
                    const Duration at = w->clock.now();
                    const RpcStatus s = w->session->set_cancel_timeout(timeout);
+                   const Duration ended = w->clock.now();
                    w->journal->update([&](std::vector<StepRecord>& steps, auto&) {
                      steps[index].ran = true;
                      steps[index].began = at;
+                     steps[index].ended = ended;
                      steps[index].returned = s;
                    });
                  });
@@ -408,8 +411,10 @@ std::string Playback::waiting_for(const std::vector<CallRecord>& calls) const {
 Observation Playback::observe() const {
   Observation o;
   o.steps = world_->journal->steps();
-  for (StepRecord& s : o.steps)
+  for (StepRecord& s : o.steps) {
     s.began -= t0_;
+    if (s.ended != Duration{}) s.ended -= t0_;
+  }
   o.calls = world_->journal->calls();
   for (CallRecord& c : o.calls) {
     c.started_at -= t0_;

@@ -116,6 +116,9 @@ struct Step {
   // close_handle: RPC_S_OK for success, anything else for a refused handle.
   std::optional<RpcStatus> expect;
   SourceLoc expect_loc;
+  // API steps (not call, wait): the API must return within this much scenario time (CS-RET-1).
+  std::optional<Duration> returns_within;
+  SourceLoc returns_within_loc;
 };
 
 // How a call must end.
@@ -148,6 +151,9 @@ struct ServerCallExpect {
   std::optional<ExpectedTime> started_at;
   std::optional<ServerResult> result;  // what the runtime did with the result
   std::optional<std::uint32_t> fault_status;
+  // The statuses the routine's polls returned, each once, in the order they first came (e.g.
+  // [RPC_S_CALL_IN_PROGRESS, RPC_S_OK]); empty: not checked.
+  std::vector<RpcStatus> polled;
   // Keys as written, for messages: "saw_cancel" -> its location.
   std::map<std::string, SourceLoc> key_locs;
 };

@@ -55,6 +55,9 @@ inline std::optional<BehaviourKind> parse_behaviour(std::string_view name) {
 }
 
 enum class OnCancel : std::uint8_t { raise, return_normally };
+// How a cancel-aware routine asks: RpcTestCancel() (CS-SRV-1), or RpcServerTestCancel on its own
+// call (a null binding, CS-SRV-2), which answers RPC_S_CALL_IN_PROGRESS before a cancel.
+enum class PollWith : std::uint8_t { test_cancel, server_test_cancel };
 
 struct BehaviourSpec {
   BehaviourKind kind = BehaviourKind::normal;
@@ -63,7 +66,8 @@ struct BehaviourSpec {
   Duration poll_period = std::chrono::milliseconds(10);
   Duration cleanup{};
   OnCancel on_cancel = OnCancel::raise;
-  std::optional<Duration> run_for;  // cancel_aware without a cancel
+  PollWith poll_with = PollWith::test_cancel;  // cancel_aware
+  std::optional<Duration> run_for;             // cancel_aware without a cancel
   std::size_t crash_after_bytes = 0;
 };
 
