@@ -21,6 +21,21 @@ if(RPCFIT_SANITIZE)
   target_link_options(rpcfit_sanitizers INTERFACE -fsanitize=${_san})
 endif()
 
+# The time scale scenarios run at in the tests (the conformance suite, scenarios/conformance.cmake,
+# and the CLI's whole-suite test): sanitizer builds run slower, and a scenario's first instants
+# (50 to 100 ms) must leave room to connect and bind.
+if(RPCFIT_SANITIZE MATCHES "thread")
+  set(_conformance_scale 1)
+elseif(RPCFIT_SANITIZE MATCHES "address")
+  set(_conformance_scale 0.5)
+else()
+  set(_conformance_scale 0.25)
+endif()
+set(RPCFIT_CONFORMANCE_TIME_SCALE "${_conformance_scale}" CACHE STRING
+    "rpcfit run --time-scale of the conformance tests")
+set(RPCFIT_CONFORMANCE_TOLERANCE_SCALE 2 CACHE STRING
+    "rpcfit run --tolerance-scale of the conformance tests")
+
 # rpcfit_module(NAME <name> SOURCES ... DEPS ...): one static library per module with an
 # rpcfit::<name> alias.
 function(rpcfit_module)

@@ -288,13 +288,13 @@ TEST(Suite, CommittedScenariosAllPass) {
   const auto valid = rpcfit({"validate", scenarios});
   ASSERT_EQ(valid.status, 0) << valid.out << valid.err;
 
-  // At time scale 1: the scenarios' first steps come 50 to 100 ms in, which a sanitizer build
-  // on a loaded machine needs for connecting and binding; timing is checked at twice the
-  // scenarios' tolerances.
-  // Against the project's golden captures (--root), into a scratch run folder.
+  // The whole suite in one process, scenarios side by side (-j 2), at the conformance tests' time
+  // and tolerance scales (the build's: slower under sanitizers), against the project's golden
+  // captures (--root), into a scratch run folder.
   testing::ScratchDir out("rpcfit-cli-suite-run");
-  const auto r = rpcfit({"run", scenarios, "--tolerance-scale", "2", "-j", "2", "--root",
-                         RPCFIT_SOURCE_DIR, "--out", out.path().string()},
+  const auto r = rpcfit({"run", scenarios, "--time-scale", RPCFIT_CONFORMANCE_TIME_SCALE,
+                         "--tolerance-scale", RPCFIT_CONFORMANCE_TOLERANCE_SCALE, "-j", "2",
+                         "--root", RPCFIT_SOURCE_DIR, "--out", out.path().string()},
                         std::chrono::seconds(170));
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   for (const auto& line : lines_of(r.out)) {
