@@ -149,7 +149,13 @@ run::Scenario read_scenario(Reader& r, const YAML::Node& root) {
   if (auto e = detail::find(root, "expect")) {
     detail::load_expect(r, e->value, s.expect, expect_notes);
   }
-  if (auto e = detail::find(root, "capture")) s.capture = r.non_empty(e->value, "capture");
+  if (auto e = detail::find(root, "capture")) {
+    s.capture = r.non_empty(e->value, "capture");
+    if (s.capture == "none") {
+      s.capture.reset();
+      s.golden = false;
+    }
+  }
   load_reason(r, root, "xfail", s.xfail);
   load_reason(r, root, "skip", s.skip);
   detail::check_timeline(r, s, step_notes, expect_notes);

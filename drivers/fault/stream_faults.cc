@@ -44,11 +44,12 @@ void edit_pdu(Bytes& pdu, const Action& action) {
 }
 
 FaultyStream::FaultyStream(std::unique_ptr<StreamConnection> inner, std::shared_ptr<FaultPlan> plan,
-                           bool client_side, const Clock& clock)
+                           bool client_side, const Clock& clock, bool sending_only)
     : inner_(std::move(inner)),
       plan_(std::move(plan)),
       send_dir_(client_side ? Direction::client_to_server : Direction::server_to_client),
       receive_dir_(other(send_dir_)),
+      sending_only_(sending_only),
       clock_(clock),
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");
@@ -178,6 +179,10 @@ std::optional<IoResult> FaultyStream::receive_step(Bytes& pdu, const Deadline* d
   Bytes got;
   auto read = deadline ? inner_->receive(got, *deadline, waker) : inner_->try_receive(got);
   if (!read.ok()) return read;
+  if (sending_only_) {  // the sending side's decorator decided this PDU
+    pdu = std::move(got);
+    return IoResult{};
+  }
   const Duration now = clock_.now();
   auto facts = facts_of(receive_dir_, got);
   if (!facts) {
@@ -244,14 +249,15 @@ void FaultyStream::close() {
 }
 
 std::function<std::unique_ptr<StreamConnection>(std::unique_ptr<StreamConnection>, bool)>
-stream_decorator_for(std::shared_ptr<FaultPlan> plan, const Clock& clock) {
+stream_decorator_for(std::shared_ptr<FaultPlan> plan, const Clock& clock, bool sending_only) {
   if (!plan) throw std::invalid_argument("stream_decorator_for: no plan");
   if (plan->uses(FaultKind::reorder)) {
     throw std::invalid_argument("reorder is a datagram fault; a stream cannot apply it");
   }
-  return [plan = std::move(plan), &clock](std::unique_ptr<StreamConnection> inner,
-                                          bool client_side) -> std::unique_ptr<StreamConnection> {
-    return std::make_unique<FaultyStream>(std::move(inner), plan, client_side, clock);
+  return [plan = std::move(plan), &clock, sending_only](
+             std::unique_ptr<StreamConnection> inner,
+             bool client_side) -> std::unique_ptr<StreamConnection> {
+    return std::make_unique<FaultyStream>(std::move(inner), plan, client_side, clock, sending_only);
   };
 }
 

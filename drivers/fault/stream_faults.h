@@ -3,7 +3,10 @@
 //
 // Directions: a decorator on the client side sends client_to_server and receives
 // server_to_client; on the server side the other way round. Putting it on one side covers both
-// directions of that connection, so a runtime pair needs it on one side only.
+// directions of that connection, so a runtime pair needs it on one side only. Or, with
+// `sending_only`, a decorator on each side applies only what its side sends: then what a
+// receiving runtime tees to its capture sink is what the fault let through (the in-process
+// driver does that, so that a scenario's wire shows what the client really received).
 //
 // Sending (queue decides, flush applies, in the order of fault_plan.h's Action):
 //  - blackhole and drop: the PDU is never written; flush reports ok and bytes_written() counts it
@@ -58,7 +61,7 @@ class FaultyStream final : public StreamConnection {
   // client_side: which end `inner` is (see the directions above). The plan may be shared by many
   // connections: its counters then add up over all of them.
   FaultyStream(std::unique_ptr<StreamConnection> inner, std::shared_ptr<FaultPlan> plan,
-               bool client_side, const Clock& clock);
+               bool client_side, const Clock& clock, bool sending_only = false);
   ~FaultyStream() override;
   FaultyStream(const FaultyStream&) = delete;
   FaultyStream& operator=(const FaultyStream&) = delete;
@@ -104,6 +107,7 @@ class FaultyStream final : public StreamConnection {
   std::shared_ptr<FaultPlan> plan_;
   const Direction send_dir_;
   const Direction receive_dir_;
+  const bool sending_only_;
   const Clock& clock_;
   int wake_fd_ = -1;  // an eventfd that interrupt() signals, ending our own waits
   std::atomic<bool> cut_{false};
@@ -117,9 +121,11 @@ class FaultyStream final : public StreamConnection {
 };
 
 // The RuntimeOptions::stream_decorator for a runtime: every connection it opens or accepts is
-// wrapped in a FaultyStream sharing `plan` (and so its counters). `clock` must outlive the
-// runtime. Throws std::invalid_argument when the plan uses reorder.
+// wrapped in a FaultyStream sharing `plan` (and so its counters), applying what it sends only
+// when `sending_only` (give it to both runtimes then). `clock` must outlive the runtime. Throws
+// std::invalid_argument when the plan uses reorder.
 std::function<std::unique_ptr<StreamConnection>(std::unique_ptr<StreamConnection>, bool)>
-stream_decorator_for(std::shared_ptr<FaultPlan> plan, const Clock& clock);
+stream_decorator_for(std::shared_ptr<FaultPlan> plan, const Clock& clock,
+                     bool sending_only = false);
 
 }  // namespace rpcfit::fault

@@ -88,8 +88,10 @@ std::optional<std::string> arm_faults(const run::SessionSetup& setup, transport:
       client.datagram_decorator = fault::datagram_decorator_for(world.plan, *setup.clock, true);
       server.datagram_decorator = fault::datagram_decorator_for(world.plan, *setup.clock, false);
     } else {
-      // On the client's connections it covers both directions of each.
-      client.stream_decorator = fault::stream_decorator_for(world.plan, *setup.clock);
+      // Likewise each side's connections apply what that side sends, so that what the client
+      // tees to its capture as received is what the fault let through.
+      client.stream_decorator = fault::stream_decorator_for(world.plan, *setup.clock, true);
+      server.stream_decorator = fault::stream_decorator_for(world.plan, *setup.clock, true);
     }
   } catch (const std::invalid_argument& e) {
     return std::string("faults: ") + e.what();

@@ -313,6 +313,36 @@ TEST(InprocDriver, LatencyOnAStreamIsCounted) {
   EXPECT_EQ(s.session->fault_seed(), 42u);
 }
 
+// A fault on what the server sends is applied as the server sends it, so that the client's wire
+// shows a delayed response when it arrived, and no response the fault swallowed.
+TEST(InprocDriver, ServerToClientStreamFaultsApplyBeforeTheClientSeesThePdu) {
+  auto scenario = scenario_on("ncacn_ip_tcp", BehaviourKind::normal, {0});
+  add_fault(scenario, "latency,delay=3s,dir=s2c,pdu=response");  // 300 ms real at scale 0.1
+  Session s(scenario);
+  ASSERT_TRUE(s.session);
+  const Duration start = s.clock.now();
+  EXPECT_TRUE(ClientThread(*s.session, {0}).finish_one().returned);
+  EXPECT_EQ(s.session->faults_injected(), "latency=1");
+  const auto wire = s.session->wire();
+  ASSERT_FALSE(wire.empty());
+  EXPECT_FALSE(wire.back().out);
+  EXPECT_GE(wire.back().at - start, std::chrono::seconds(3)) << "teed when it arrived";
+
+  auto lost = scenario_on("ncacn_ip_tcp", BehaviourKind::normal, {0});
+  add_fault(lost, "blackhole,dir=s2c,pdu=response");
+  lost.client.cancel_timeout = 0;
+  Session t(lost);
+  ASSERT_TRUE(t.session);
+  ClientThread caller(*t.session, {0});
+  ASSERT_TRUE(t.wait_wire(sent("request")));
+  EXPECT_EQ(t.cancel(caller.id(), 0), status::kOk);
+  EXPECT_EQ(caller.finish_one().status, status::kCallCancelled);
+  EXPECT_EQ(sequence(t.session->wire()),
+            (std::vector<std::string>{"out bind", "in bind_ack", "out request", "out co_cancel",
+                                      "out orphaned"}))
+      << "the swallowed response is not on the client's wire";
+}
+
 TEST(InprocDriver, DroppedDatagramRequestIsRetransmittedAndCounted) {
   auto scenario = scenario_on("ncadg_ip_udp", BehaviourKind::normal, {0});
   add_fault(scenario, "drop,pdu=request,nth=1");
