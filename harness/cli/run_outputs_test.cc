@@ -160,6 +160,19 @@ TEST_F(Outputs, TheCaptureKeyNamesTheGolden) {
   EXPECT_TRUE(fs::is_regular_file(dir() / "elsewhere" / "mine.pcap")) << r.out;
 }
 
+// A deliberate race keeps no golden: nothing is recorded, nothing compared, and the report says so.
+TEST_F(Outputs, CaptureNoneKeepsNoGolden) {
+  write("s/deny.yaml", deny_scenario("server/deny", "capture: none\n"));
+  const auto r = run("out", {"--update-captures"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "Golden captures (0):")) << r.out;
+  EXPECT_FALSE(fs::exists(dir() / "captures")) << r.out;
+  const auto capture = read_json(dir() / "out" / "report.json")["scenarios"][0]["capture"];
+  EXPECT_EQ(capture["status"], "skipped");
+  EXPECT_EQ(capture["golden"], "");
+  EXPECT_EQ(capture["pdus"], 4);
+}
+
 TEST_F(Outputs, CaptureDiffComparesTwoFiles) {
   write("s/deny.yaml", deny_scenario("server/deny"));
   ASSERT_EQ(run("a", {"--update-captures"}).status, 0);
