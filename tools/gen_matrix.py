@@ -36,13 +36,9 @@ then validate, run, and record the goldens from the project root:
 Writing also deletes goldens under captures/golden/matrix/ whose scenario is no longer generated.
 Standard library only.
 
-Three marks stand for known problems of the runtime and the harness, each explained where it is
-made: ACK_HOLD (a 200 ms hold on one cancel_ack in the datagram T = 0 and abortive scenarios, so
-that their captures do not depend on a race of the datagram client), CLEANUP (a cancel-aware
-routine answers 50 ms after it saw the cancel in the T = 0 and abortive scenarios, so that the
-client's race with a prompt answer cannot decide them) and the `xfail` of
-matrix/faults/ncacn_ip_tcp/slice (the wire check cannot see a sliced PDU). Drop them when those
-are fixed: the slice scenario then reports XPASS.
+One mark stands for a known limit of the harness: the `xfail` of matrix/faults/ncacn_ip_tcp/slice
+(the wire check sees each slice of a sliced PDU, not the PDU). Drop it when that is fixed: the
+scenario then reports XPASS.
 """
 
 import argparse
@@ -335,57 +331,6 @@ def base(sid, title, rules, protseq, beh, tags=()):
     return s
 
 
-# WORKAROUND (reported; remove once the runtime is fixed). At T = 0 and for an abortive async
-# cancel, the datagram client forwards the cl_cancel and then drains its socket for replies "that
-# arrived before the deadline" (drivers/runtime/dg_client_call.cc, DgClientCall::run) before it
-# lets the activity go; the server's cancel_ack, microseconds behind, is read (and captured) in
-# some runs and not in others. Holding that cancel_ack back 200 ms, after the client has let go,
-# keeps the capture the same run after run; nothing the scenario expects depends on it. (The
-# shutdown that ends a call still running at the end of a scenario races the same way, but the
-# golden comparison leaves it out.)
-ACK_HOLD = 200
-
-
-def dg_ack_hold(protseq, beh, forwarded, lets_go_at_once):
-    """The fault that holds back the cancel_ack a datagram client races (None: not needed)."""
-    if protseq not in DG or beh.deaf or not (forwarded and lets_go_at_once):
-        return None
-    return "latency,delay=%dms,pdu=cancel_ack,nth=1" % ACK_HOLD
-
-
-def add_ack_hold(s, fault):
-    if fault is None:
-        return
-    s["faults"] = [fault]
-    s.setdefault("#", {})["faults"] = [
-        "Not a fault under test: holds back a cancel_ack that the client reads in some runs and",
-        "not in others (see ACK_HOLD in tools/gen_matrix.py), so that the capture is the same",
-        "run after run."]
-
-
-# WORKAROUND (reported; remove once the runtime is fixed). When the client lets a call go at once
-# (T = 0, abortive async cancel), it first takes any reply it can read at once as one "that
-# arrived before the deadline" (drivers/runtime/client_call.cc and dg_client_call.cc): but the
-# co_cancel / cl_cancel is already out, so a routine that reacts to it within the client's own
-# wake-up latency has its reply taken, and the call returns that reply instead of failing with
-# RPC_S_CALL_CANCELLED at c (against CS-TMO-3 / CS-AS-1). A cancel-aware routine polling every
-# 10 ms reacts within that window now and then (mostly at --time-scale 0.25). In those cells the
-# routine takes CLEANUP to clean up after the cancel before it answers, so that its answer comes
-# well after the client has let go; every expectation but the routine's finished_at is unchanged.
-CLEANUP = 50
-
-
-def cleanup_after_cancel(s, beh, out, lets_go_at_once):
-    """Gives a cancel-aware routine CLEANUP in a cell where the client lets the call go at once."""
-    if not lets_go_at_once or beh.server.get("behaviour") != "cancel-aware":
-        return out
-    s["server"]["cleanup"] = ms(CLEANUP)
-    s.setdefault("#", {})["server"] = [
-        "cleanup: keeps the routine's answer clear of the client's letting go (see CLEANUP in",
-        "tools/gen_matrix.py)."]
-    return out._replace(server=out.server._replace(finished_at=out.server.finished_at + CLEANUP))
-
-
 def forwards_rules(protseq, deaf):
     if protseq in CO:
         return ["CS-OK-1", "CS-FWD-1"]
@@ -421,8 +366,6 @@ def sync_scenario(protseq, bname, tname, out, variant=None, refused=None, access
     running = out.call[0] == "running"
     if running:
         s["timeout"] = ms(RUN_ON)
-    add_ack_hold(s, dg_ack_hold(protseq, beh, forwarded, timeout == 0))
-    out = cleanup_after_cancel(s, beh, out, forwarded and timeout == 0)
     steps = [collections.OrderedDict([("at", "0ms"), ("call", collections.OrderedDict(
         [("id", "c1"), ("opnum", beh.opnum), ("in_bytes", 16)]))])]
     cancel = collections.OrderedDict([("thread", "main")])
@@ -457,8 +400,6 @@ def async_scenario(protseq, bname, mode, out):
     s = base(sid, title, rules, protseq, beh, tags=[bname, "async", mode])
     if out.call[0] == "running":
         s["timeout"] = ms(RUN_ON)
-    add_ack_hold(s, dg_ack_hold(protseq, beh, True, mode == "abortive"))
-    out = cleanup_after_cancel(s, beh, out, mode == "abortive")
     s["steps"] = [
         collections.OrderedDict([("at", "0ms"), ("call", collections.OrderedDict(
             [("id", "a1"), ("opnum", beh.opnum), ("in_bytes", 16), ("async", True)]))]),

@@ -27,10 +27,13 @@ struct CallControl {
   Waker waker;
 };
 
-// After a post (with mu held): sends the co_cancel PDUs owed right away when the call's send side
-// is free, without waiting. Returns whether the call thread must still be woken: to send them
+// After a post at `now` (with mu held): sends the co_cancel PDUs owed right away when the call's
+// send side is free, without waiting, unless the call is already due to be orphaned (T = 0):
+// the call thread then takes any reply that came before the cancel and only then sends the
+// co_cancel and the orphaned PDU, so that no reply the co_cancel itself drew from the server can
+// win (CS-TMO-3, CS-AS-1). Returns whether the call thread must still be woken: to send them
 // itself, or to arm a finite timeout.
-bool forward_cancel_now(CallControl& call);
+bool forward_cancel_now(CallControl& call, Duration now);
 
 // Posts a cancel with `timeout` (seconds, -1 infinite) to the call, with mu held: forwards it
 // at once where it can, else marks the call woken. Returns false when the call has ended (or been

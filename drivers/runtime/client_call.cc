@@ -61,8 +61,9 @@ Bytes header_only(wire::PType type, std::uint32_t call_id) {
 
 }  // namespace
 
-bool forward_cancel_now(CallControl& call) {
+bool forward_cancel_now(CallControl& call, Duration now) {
   if (call.io == nullptr || call.cancel.phase() != CancelPhase::sent) return true;
+  if (call.cancel.due(now)) return true;  // the call thread drains, then forwards and orphans
   std::unique_lock send(call.send_mu, std::try_to_lock);
   if (!send.owns_lock()) return true;  // the call thread is sending; it will forward them
   for (int n = call.cancel.take_forwards(); n > 0; --n)
@@ -75,7 +76,7 @@ bool forward_cancel_now(CallControl& call) {
 bool post_cancel_locked(CallControl& call, Duration now, long timeout, bool& wake) {
   wake = false;
   if (!call.cancel.post(now, timeout)) return false;
-  if (forward_cancel_now(call)) {
+  if (forward_cancel_now(call, now)) {
     call.woken = true;
     wake = true;
   }
@@ -130,7 +131,9 @@ Bytes ClientCall::run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteView
       deadline = control_.cancel.deadline();
     }
     if (due) {
-      // A reply that arrived before the deadline wins over it (CS-TMO-1).
+      // A reply that arrived before the deadline wins over it (CS-TMO-1). The co_cancel PDUs of a
+      // cancel due at once (T = 0) are still owed here (forward_cancel_now), so what is read now
+      // cannot be the server's answer to them.
       for (Bytes early; conn_->io->try_receive(early).ok();) {
         if (auto result = on_pdu(early, leave_pending)) return std::move(*result);
       }

@@ -186,19 +186,23 @@ Bytes DgClientCall::run(const wire::SyntaxId& iface, std::uint16_t opnum, ByteVi
       due = control_.cancel.due(now);
       deadline = control_.cancel.deadline();
     }
-    for (; forwards > 0; --forwards)
-      forward_cancel();  // CS-DG-1; with T = 0 the server is still told (CS-TMO-3)
     if (due) {
-      // A reply that arrived before the deadline wins over it (CS-TMO-1).
-      // Bounded, so a peer that keeps the socket busy cannot hold the caller (CS-NEV-1).
+      // A reply that arrived before the deadline wins over it (CS-TMO-1); the cl_cancel of a
+      // cancel due at once (T = 0) goes only after, so what is read here cannot be the server's
+      // answer to it. Bounded, so a peer that keeps the socket busy cannot hold the caller
+      // (CS-NEV-1).
       Bytes early;
       DatagramPeer from;
       for (int budget = 64; budget > 0; --budget) {
         if (!activity_->socket->receive_from(early, from, Duration::zero(), nullptr).ok()) break;
         if (auto result = on_datagram(early, leave_pending)) return std::move(*result);
       }
-      orphan();  // CS-DG-3
+      for (; forwards > 0; --forwards)
+        forward_cancel();  // with T = 0 the server is still told (CS-TMO-3)
+      orphan();            // CS-DG-3
     }
+    for (; forwards > 0; --forwards)
+      forward_cancel();  // CS-DG-1
     on_timers(now);
 
     Bytes datagram;
