@@ -9,8 +9,11 @@ namespace {
 class FakeSession : public DriverSession {
  public:
   FakeSession(const SessionSetup& setup, std::shared_ptr<FakeDriver::Shared> shared,
-              bool cancel_blocks)
-      : clock_(*setup.clock), shared_(std::move(shared)), cancel_blocks_(cancel_blocks) {}
+              bool cancel_blocks, std::chrono::milliseconds cancel_takes)
+      : clock_(*setup.clock),
+        shared_(std::move(shared)),
+        cancel_blocks_(cancel_blocks),
+        cancel_takes_(cancel_takes) {}
 
   std::uint32_t register_thread() override {
     std::lock_guard lock(mu_);
@@ -72,6 +75,9 @@ class FakeSession : public DriverSession {
   }
 
   RpcStatus cancel_thread_ex(std::uint64_t handle, long timeout) override {
+    // A slow API, as a runtime that does too much in RpcCancelThreadEx would be.
+    if (cancel_takes_ > std::chrono::milliseconds::zero())
+      std::this_thread::sleep_for(cancel_takes_);
     if (cancel_blocks_) {
       std::unique_lock shared(shared_->mu);  // not mu_: shutdown must still end the calls
       shared_->cv.wait(shared, [&] { return shared_->released; });
@@ -157,6 +163,7 @@ class FakeSession : public DriverSession {
   const Clock& clock_;
   std::shared_ptr<FakeDriver::Shared> shared_;
   const bool cancel_blocks_;
+  const std::chrono::milliseconds cancel_takes_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::thread::id, std::uint32_t> threads_;
@@ -178,7 +185,7 @@ Result<std::unique_ptr<DriverSession>, SessionError> FakeDriver::open(const Sess
     ++shared_->opened;
   }
   return std::unique_ptr<DriverSession>(
-      std::make_unique<FakeSession>(setup, shared_, cancel_blocks));
+      std::make_unique<FakeSession>(setup, shared_, cancel_blocks, cancel_takes));
 }
 
 void FakeDriver::release() {

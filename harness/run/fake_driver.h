@@ -10,6 +10,7 @@
 // that breaks CS-RET-1).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -29,6 +30,8 @@ class FakeDriver : public RuntimeDriver {
   std::optional<SessionError> refuse;
   // Sessions opened from now on block in cancel_thread_ex until release().
   bool cancel_blocks = false;
+  // Sessions opened from now on take this long (real time) in cancel_thread_ex: a slow API.
+  std::chrono::milliseconds cancel_takes{0};
   // Ends every opnum 2 call.
   void release();
   // Sessions opened so far.

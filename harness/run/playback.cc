@@ -55,6 +55,23 @@ std::string api_name(StepKind kind) {
   return "?";
 }
 
+// Whether the step is one of the timeline's own API calls, run on its thread at its instant.
+bool runs_on_timeline(StepKind kind) {
+  switch (kind) {
+    case StepKind::cancel:
+    case StepKind::cancel_thread:
+    case StepKind::async_cancel:
+    case StepKind::open_thread:
+    case StepKind::close_handle:
+      return true;
+    case StepKind::call:
+    case StepKind::set_cancel_timeout:
+    case StepKind::wait:
+      return false;
+  }
+  return false;
+}
+
 // Whether the step opens a handle to `thread` (a cancel naming a thread, open_thread).
 bool opens_handle(const Step& step) {
   switch (step.kind) {
@@ -364,6 +381,25 @@ bool Playback::run_step(std::size_t index) {
   return true;
 }
 
+std::optional<std::string> Playback::late_step(const Observation& observed,
+                                               const TimingSettings& timing) const {
+  for (const StepRecord& record : observed.steps) {
+    if (!record.ran || record.step >= scenario_.steps.size()) continue;
+    const Step& step = scenario_.steps[record.step];
+    // The timeline's own API calls run at their instant; a call or set_cancel_timeout may wait
+    // for its thread by design, and a wait waits.
+    if (!runs_on_timeline(step.kind)) continue;
+    const Duration late = record.began - step.at;
+    const Duration allowed = tolerance_for(scenario_.tolerance, Duration{}, timing);
+    if (late <= allowed) continue;
+    return step_label(scenario_, record.step) + " ran " + format_instant(late) +
+           " after its instant (tolerance " + format_instant(allowed) +
+           "): the machine is too busy for this time scale, and the timing checks would blame "
+           "the runtime for it (--time-scale, --tolerance-scale)";
+  }
+  return std::nullopt;
+}
+
 bool Playback::settled(const std::vector<StepRecord>& steps,
                        const std::vector<CallRecord>& calls) const {
   if (!std::all_of(calls.begin(), calls.end(), [](const CallRecord& c) { return c.ended; })) {
@@ -501,6 +537,11 @@ void Playback::play(ScenarioRun& run) {
     return;
   }
   const TimingSettings timing{settings_.time_scale, settings_.tolerance_scale};
+  if (auto late = late_step(run.observed, timing)) {
+    run.verdict = Verdict::error;
+    run.reason = "harness: " + *late;
+    return;
+  }
   run.mismatches = check(scenario_, run.observed, timing);
   judge(scenario_, run);
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "harness/run/client_thread.h"
 #include "harness/run/journal.h"
 #include "harness/run/runner.h"
+#include "harness/run/timing.h"
 
 namespace rpcfit::run {
 
@@ -60,6 +62,10 @@ class Playback {
   // Leaks the world on purpose (its threads still use it).
   void abandon();
   bool settled(const std::vector<StepRecord>& steps, const std::vector<CallRecord>& calls) const;
+  // Why a timeline step ran later than the timing tolerance allows (harness trouble, not the
+  // runtime's), or nullopt.
+  std::optional<std::string> late_step(const Observation& observed,
+                                       const TimingSettings& timing) const;
   std::string waiting_for(const std::vector<CallRecord>& calls) const;
   Observation observe() const;
   ClientThread* thread(const std::string& name) const;

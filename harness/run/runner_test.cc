@@ -246,6 +246,26 @@ TEST(Runner, AnApiCallThatNeverReturnsIsTheWatchdogsToo) {
   EXPECT_EQ(runner.run_one(next).verdict, Verdict::pass);
 }
 
+// A timeline step that runs later than the timing tolerance (here behind a slow API call) makes
+// the run an ERROR that says so, rather than timing failures blamed on the runtime.
+TEST(Runner, ALateTimelineStepIsHarnessTroubleNotAFailure) {
+  FakeDriver driver;
+  driver.cancel_takes = std::chrono::milliseconds(600);
+  Scenario s = scenario("late");
+  s.steps = {call_step("c1", 1), cancel_step(100ms, 0), cancel_step(200ms, 0)};
+  s.steps[2].loc = {"t.yaml", 12, 5};
+  s.expect.calls = {ends_with("c1", status::kCallCancelled, 100ms)};
+  RunSettings settings = fast();
+  settings.time_scale = 1;  // 500 ms of scenario time late, against a 50 ms tolerance x 5
+  const ScenarioRun run = Runner(driver, settings).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::error)
+      << (run.mismatches.empty() ? run.reason : to_string(run.mismatches.front()));
+  EXPECT_NE(run.reason.find("harness: step 3 (cancel, t.yaml:12:5) ran "), std::string::npos)
+      << run.reason;
+  EXPECT_NE(run.reason.find("after its instant (tolerance 250ms)"), std::string::npos)
+      << run.reason;
+}
+
 // A step queued on a client thread behind a call runs once the call ends; the observation waits
 // for it rather than reporting it as not run.
 TEST(Runner, StepsQueuedBehindACallRunBeforeTheObservationCloses) {
