@@ -287,6 +287,10 @@ TEST(Suite, CommittedScenariosAllPass) {
   ASSERT_TRUE(fs::is_directory(scenarios)) << scenarios;
   const auto valid = rpcfit({"validate", scenarios});
   ASSERT_EQ(valid.status, 0) << valid.out << valid.err;
+  // Every rule of the contract has a scenario that is neither skipped nor a known failure.
+  const auto coverage = rpcfit({"list", scenarios, "--coverage"});
+  EXPECT_EQ(coverage.status, 0) << coverage.out << coverage.err;
+  EXPECT_TRUE(contains(coverage.out, "every one of the 42 rules is covered")) << coverage.out;
 
   // The whole suite in one process, scenarios side by side (-j 2), at the conformance tests' time
   // and tolerance scales (the build's: slower under sanitizers), against the project's golden
