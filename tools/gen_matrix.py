@@ -36,9 +36,9 @@ then validate, run, and record the goldens from the project root:
 Writing also deletes goldens under captures/golden/matrix/ whose scenario is no longer generated.
 Standard library only.
 
-One mark stands for a known limit of the harness: the `xfail` of matrix/faults/ncacn_ip_tcp/slice
-(the wire check sees each slice of a sliced PDU, not the PDU). Drop it when that is fixed: the
-scenario then reports XPASS.
+A fault row may carry `xfail=` (a known limit of the harness or the runtime, with its reason): the
+scenario is then written with that mark, and reports XPASS, failing the run, once the limit is
+fixed and the mark is due to go. No row carries one today.
 """
 
 import argparse
@@ -689,19 +689,16 @@ def _faults_table():
             None, ["CS-NEV-1", "CS-CONN-2"],
             "the connection is cut (%s) right after the co_cancel" % what))
     # slice (tcp only): the co_cancel is written in SLICE_SEG-byte pieces SLICE_GAP apart, from c;
-    # the server has it whole at c + 3 gaps.
+    # the server, and the wire as Wireshark reassembles it, have it whole at c + 3 gaps.
     whole = C + (16 // SLICE_SEG - 1) * SLICE_GAP
     rows.append(Fault(
         "slice", tcp, {"co": ["slice,segment=%d,gap=%dms,pdu=co_cancel" % (SLICE_SEG, SLICE_GAP)]},
         {}, ("raises", whole + POLL), _srv(whole + POLL),
-        {"co": [pdu("out", "co_cancel"),
+        {"co": [pdu("out", "co_cancel", at=ms(whole)),
                 pdu("in", "fault", status="nca_s_fault_cancel", at=ms(whole + POLL))]},
         {"co": [pdu("out", "orphaned")]},
         None, ["CS-NEV-1", "CS-FWD-1", "CS-SRV-3", "CS-RES-1"],
-        "the co_cancel is written in %d-byte pieces %dms apart" % (SLICE_SEG, SLICE_GAP),
-        xfail="the wire check sees each slice of the sliced co_cancel as an undecodable PDU "
-              "(drivers/fault/stream_faults.h), so it never finds the co_cancel that "
-              "capture dump shows whole at 160ms"))
+        "the co_cancel is written in %d-byte pieces %dms apart" % (SLICE_SEG, SLICE_GAP)))
     # blackhole: the cancel and everything after it towards the server is held for ever; the stub
     # never hears of it and the client gives up at c + T, not later (CS-TMO-2 / CS-DG-3). On a
     # connection the orphaned is held too, but the client then closes the connection (CS-TMO-2),

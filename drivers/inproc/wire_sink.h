@@ -1,6 +1,11 @@
 // WireSink: the client runtime's capture sink in an in-process session. It keeps the client's
 // view of the wire (WirePdu, with its direction) and passes every callback on, unchanged, to the
 // run's own sink (a pcap writer) while the session lasts.
+//
+// A stream's bytes are kept as the receiver and Wireshark see them: a PDU written in pieces (the
+// slice fault) is one WirePdu, stamped when its last byte was written; bytes whose header no
+// reader would trust are kept as they were written, so the checks report them malformed; the
+// start of a PDU its connection closed before it ended is kept when the connection closes.
 #pragma once
 
 #include <chrono>
@@ -9,6 +14,7 @@
 #include <mutex>
 #include <vector>
 
+#include "harness/core/bytes.h"
 #include "harness/core/clock.h"
 #include "harness/run/observation.h"
 #include "harness/seams/capture_direction.h"
@@ -38,8 +44,20 @@ class WireSink final : public CaptureSink {
   mutable std::mutex mu_;  // also serializes the forwarded callbacks
   mutable std::condition_variable cv_;
   CaptureSink* forward_;
+  // A stream's bytes written but not yet a whole PDU (the first pieces of a sliced one).
+  struct Partial {
+    Endpoint src;
+    Endpoint dst;
+    bool out = true;
+    Timestamp last{};  // when its last bytes were written
+    Bytes bytes;
+  };
+  void keep(Timestamp time, bool out, TransportKind transport, Bytes bytes);  // holds mu_
+  void take_stream_bytes(const CapturedPdu& pdu, bool out);                   // holds mu_
+
   CaptureDirection direction_;
   std::vector<run::WirePdu> pdus_;
+  std::vector<Partial> partial_;
 };
 
 }  // namespace rpcfit::inproc
