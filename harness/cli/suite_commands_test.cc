@@ -314,6 +314,26 @@ TEST(Suite, CommittedScenariosAllPass) {
   const auto scenarios_run = count.substr(0, count.find(' '));
   EXPECT_TRUE(contains(r.out, "rpcfit run: " + scenarios_run + " scenario(s)"))
       << r.out << valid.out;
+
+  // Every scenario has its golden capture and matched it; only a deliberate race (capture: none)
+  // keeps none. A missing golden is no failure for `rpcfit run` (a new scenario has none yet),
+  // so the committed suite is held to it here.
+  std::ifstream report(out.path() / "report.json");
+  const auto doc = nlohmann::json::parse(report, nullptr, false);
+  ASSERT_TRUE(doc.is_object() && doc.contains("scenarios")) << "no report.json";
+  int matched = 0;
+  for (const auto& run : doc["scenarios"]) {
+    const auto& capture = run["capture"];
+    const std::string status = capture.value("status", "");
+    if (status == "match") {
+      ++matched;
+      continue;
+    }
+    EXPECT_TRUE(status == "skipped" &&
+                testing::starts_with(capture.value("detail", ""), "capture: none"))
+        << run["id"] << ": " << capture.dump();
+  }
+  EXPECT_GT(matched, 0);
 }
 
 }  // namespace
