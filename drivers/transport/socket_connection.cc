@@ -88,12 +88,23 @@ void SocketConnection::tee_closed(const Endpoint& closer, const Endpoint& other)
   tee([&](CaptureSink& sink) { sink.connection_closed(clock_.wall_now(), closer, other); });
 }
 
+void SocketConnection::tee_unframed() {
+  // They were on the wire, so they are in the capture, where a reader finds them malformed.
+  if (splitter_.buffered() == 0) return;
+  const ByteView rest = splitter_.pending();
+  tee([&](CaptureSink& sink) {
+    sink.pdu(CapturedPdu{clock_.wall_now(), TransportKind::tcp, peer_, local_,
+                         Bytes(rest.begin(), rest.end())});
+  });
+}
+
 std::optional<IoResult> SocketConnection::take_frame(Bytes& pdu) {
   if (!recv_error_.empty()) return IoResult{recv_status_, recv_error_};
   if (auto next = splitter_.next()) {
     if (!next->ok()) {
       recv_error_ = next->error().to_string();
       recv_status_ = IoStatus::malformed;
+      tee_unframed();
       return IoResult{recv_status_, recv_error_};
     }
     pdu = std::move(next->value().bytes);
@@ -109,6 +120,7 @@ std::optional<IoResult> SocketConnection::take_frame(Bytes& pdu) {
     recv_error_ = "connection interrupted";
     return IoResult{IoStatus::failed, recv_error_};
   }
+  tee_unframed();
   tee_closed(peer_, local_);
   if (splitter_.buffered() > 0) {
     recv_error_ = "connection closed inside a PDU (" + std::to_string(splitter_.buffered()) +

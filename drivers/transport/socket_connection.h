@@ -52,6 +52,8 @@ class SocketConnection final : public StreamConnection {
   void read_some();
   IoResult fail_send(int err) const;
   void tee_closed(const Endpoint& closer, const Endpoint& other);
+  // Tees the bytes received that make no PDU (a bad header, a PDU its peer did not finish).
+  void tee_unframed();
 
   const Clock& clock_;
   std::mutex capture_mu_;  // serialises tees with detach_capture()

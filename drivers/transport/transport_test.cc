@@ -351,6 +351,32 @@ TEST_P(TransportTest, GarbageFromThePeerFailsTheConnection) {
   EXPECT_EQ(r.status, IoStatus::malformed);
   EXPECT_NE(r.detail.find("bad_version"), std::string::npos) << r.detail;
   EXPECT_EQ(server->try_receive(pdu).status, IoStatus::malformed);
+  // The bytes were on the wire, so the capture has them, once.
+  const auto pdus = recorder_.of(Recorder::Kind::pdu);
+  ASSERT_EQ(pdus.size(), 1u);
+  EXPECT_EQ(pdus[0].bytes, Bytes(junk.begin(), junk.end()));
+  EXPECT_EQ(pdus[0].b, server->local_endpoint());
+}
+
+TEST_P(TransportTest, APduThePeerClosedInsideIsCapturedBeforeTheClose) {
+  auto [listener, raw, server] = raw_pair();
+  ASSERT_NE(server, nullptr);
+  const Bytes whole = request_pdu(3, 40);
+  const Bytes cut(whole.begin(), whole.begin() + 10);
+  raw->send_all(whole);
+  raw->send_all(cut);
+  ::shutdown(raw->fd(), SHUT_WR);
+  EXPECT_EQ(receive(*server), whole);
+  Bytes pdu;
+  const IoResult r = server->receive(pdu, soon(), nullptr);
+  EXPECT_EQ(r.status, IoStatus::failed);
+  EXPECT_EQ(r.detail, "connection closed inside a PDU (10 bytes of it received)");
+  EXPECT_EQ(server->try_receive(pdu).status, IoStatus::failed);
+  const auto pdus = recorder_.of(Recorder::Kind::pdu);
+  ASSERT_EQ(pdus.size(), 2u);
+  EXPECT_EQ(pdus[0].bytes, whole);
+  EXPECT_EQ(pdus[1].bytes, cut);
+  EXPECT_EQ(recorder_.of(Recorder::Kind::closed).size(), 1u);
 }
 
 TEST_P(TransportTest, FlushTimesOutOrWakesWhenThePeerDoesNotReadAndResumesLater) {

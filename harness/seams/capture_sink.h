@@ -14,7 +14,11 @@ struct CapturedPdu {
   TransportKind transport = TransportKind::tcp;
   Endpoint src;
   Endpoint dst;
-  Bytes bytes;  // one whole PDU (CO fragment or CL datagram) as sent
+  // One whole PDU (CO fragment or CL datagram) as sent. Also, on a stream: a piece of one written
+  // in pieces (the slice fault), or the bytes received that make no PDU (a header no reader
+  // trusts, a PDU the peer closed the connection inside), so that the capture holds what was on
+  // the wire.
+  Bytes bytes;
 };
 
 class CaptureSink {

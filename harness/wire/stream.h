@@ -37,6 +37,8 @@ class StreamSplitter {
   void resync(std::uint64_t offset);
 
   std::size_t buffered() const { return buf_.size() - start_; }
+  // The bytes fed and not yet taken as PDUs (after an error, from where the bad header starts).
+  ByteView pending() const { return ByteView(buf_.data() + start_, buffered()); }
   std::uint64_t position() const { return base_ + start_; }
   bool failed() const { return failure_.has_value(); }
 
