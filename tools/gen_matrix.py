@@ -35,10 +35,6 @@ then validate, run, and record the goldens from the project root:
 
 Writing also deletes goldens under captures/golden/matrix/ whose scenario is no longer generated.
 Standard library only.
-
-A fault row may carry `xfail=` (a known limit of the harness or the runtime, with its reason): the
-scenario is then written with that mark, and reports XPASS, failing the run, once the limit is
-fixed and the mark is due to go. No row carries one today.
 """
 
 import argparse
@@ -544,8 +540,7 @@ def pending_scenario(protseq, bname):
 # the server's call, the key PDUs, extra absent PDUs, the timing tolerance (None: the default),
 # rules, what happens (for the title).
 Fault = collections.namedtuple(
-    "Fault", "name protseqs faults client call server pdus absent tolerance rules what xfail")
-Fault.__new__.__defaults__ = (None,)  # xfail: a known failure's reason (see the row)
+    "Fault", "name protseqs faults client call server pdus absent tolerance rules what")
 
 LAT = 200  # latency: the cancel PDU held 200 ms
 JIT = 50  # jitter: +-50 ms around LAT
@@ -755,8 +750,6 @@ def fault_scenario(row, protseq):
     if any(p["pdu"] in ("co_cancel", "cl_cancel") for p in row.pdus[cls]):
         rules += ["CS-FWD-1"] if cls == "co" else ["CS-DG-1", "CS-DG-3"]
     s = base(sid, title, rules, protseq, beh, tags=["faults", row.name.split("-")[0]])
-    if row.xfail:
-        s["xfail"] = row.xfail
     s["faults"] = list(row.faults[cls])
     client = collections.OrderedDict(s.get("client", {}))
     if cls == "dg":

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "harness/wire/codec.h"
-
 namespace rpcfit::inproc {
 
 void WireSink::connection_opened(Timestamp time, const Endpoint& client, const Endpoint& server) {
@@ -35,47 +33,35 @@ void WireSink::keep(Timestamp time, bool out, TransportKind transport, Bytes byt
 }
 
 void WireSink::take_stream_bytes(const CapturedPdu& pdu, bool out) {
-  auto it = std::find_if(partial_.begin(), partial_.end(),
-                         [&](const Partial& p) { return p.src == pdu.src && p.dst == pdu.dst; });
-  if (it == partial_.end()) {
-    // The usual case: a runtime writes whole PDUs.
-    const auto frag = pdu.bytes.size() >= wire::kCoHeaderSize
-                          ? wire::check_co_header(ByteView(pdu.bytes).first(wire::kCoHeaderSize))
-                          : Result<std::size_t, wire::Error>(std::size_t{0});
-    if (!frag || *frag == pdu.bytes.size()) {
-      keep(pdu.time, out, pdu.transport, pdu.bytes);
+  auto it = std::find_if(streams_.begin(), streams_.end(),
+                         [&](const Stream& s) { return s.src == pdu.src && s.dst == pdu.dst; });
+  if (it == streams_.end()) {
+    it = streams_.insert(streams_.end(), Stream{pdu.src, pdu.dst, out, {}, wire::StreamSplitter()});
+  }
+  it->last = pdu.time;
+  wire::StreamSplitter& splitter = it->splitter;
+  splitter.feed(pdu.bytes);
+  while (auto next = splitter.next()) {
+    if (!next->ok()) {
+      // No reader would trust this header: keep the bytes as they came.
+      const ByteView rest = splitter.pending();
+      keep(pdu.time, out, pdu.transport, Bytes(rest.begin(), rest.end()));
+      splitter.resync(splitter.position() + rest.size());
       return;
     }
-    it = partial_.insert(partial_.end(), Partial{pdu.src, pdu.dst, out, pdu.time, {}});
-  }
-  Bytes& buf = it->bytes;
-  buf.insert(buf.end(), pdu.bytes.begin(), pdu.bytes.end());
-  while (buf.size() >= wire::kCoHeaderSize) {
-    const auto frag = wire::check_co_header(ByteView(buf).first(wire::kCoHeaderSize));
-    if (!frag) {
-      // No reader would trust this header: keep the bytes as they came.
-      keep(pdu.time, out, pdu.transport, std::move(buf));
-      buf.clear();
-      break;
-    }
-    if (buf.size() < *frag) break;
-    const auto end = buf.begin() + static_cast<std::ptrdiff_t>(*frag);
-    keep(pdu.time, out, pdu.transport, Bytes(buf.begin(), end));
-    buf.erase(buf.begin(), end);
-  }
-  if (buf.empty()) {
-    partial_.erase(it);
-  } else {
-    it->last = pdu.time;
+    keep(pdu.time, out, pdu.transport, std::move(next->value().bytes));
   }
 }
 
 void WireSink::connection_closed(Timestamp time, const Endpoint& closer, const Endpoint& peer) {
   std::lock_guard lock(mu_);
   // What was written of a PDU the connection did not live to finish, when it was written.
-  std::erase_if(partial_, [&](Partial& p) {
-    const bool on_this = (p.src == closer && p.dst == peer) || (p.src == peer && p.dst == closer);
-    if (on_this) keep(p.last, p.out, TransportKind::tcp, std::move(p.bytes));
+  std::erase_if(streams_, [&](const Stream& s) {
+    const bool on_this = (s.src == closer && s.dst == peer) || (s.src == peer && s.dst == closer);
+    if (on_this && s.splitter.buffered() > 0) {
+      const ByteView rest = s.splitter.pending();
+      keep(s.last, s.out, TransportKind::tcp, Bytes(rest.begin(), rest.end()));
+    }
     return on_this;
   });
   if (forward_ != nullptr) forward_->connection_closed(time, closer, peer);

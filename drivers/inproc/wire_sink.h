@@ -14,11 +14,11 @@
 #include <mutex>
 #include <vector>
 
-#include "harness/core/bytes.h"
 #include "harness/core/clock.h"
 #include "harness/run/observation.h"
 #include "harness/seams/capture_direction.h"
 #include "harness/seams/capture_sink.h"
+#include "harness/wire/stream.h"
 
 namespace rpcfit::inproc {
 
@@ -44,20 +44,20 @@ class WireSink final : public CaptureSink {
   mutable std::mutex mu_;  // also serializes the forwarded callbacks
   mutable std::condition_variable cv_;
   CaptureSink* forward_;
-  // A stream's bytes written but not yet a whole PDU (the first pieces of a sliced one).
-  struct Partial {
+  // One direction of a stream connection, cut into PDUs as a receiver cuts it.
+  struct Stream {
     Endpoint src;
     Endpoint dst;
     bool out = true;
-    Timestamp last{};  // when its last bytes were written
-    Bytes bytes;
+    Timestamp last{};  // when bytes were last written to it
+    wire::StreamSplitter splitter;
   };
   void keep(Timestamp time, bool out, TransportKind transport, Bytes bytes);  // holds mu_
   void take_stream_bytes(const CapturedPdu& pdu, bool out);                   // holds mu_
 
   CaptureDirection direction_;
   std::vector<run::WirePdu> pdus_;
-  std::vector<Partial> partial_;
+  std::vector<Stream> streams_;
 };
 
 }  // namespace rpcfit::inproc

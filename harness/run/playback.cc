@@ -383,6 +383,7 @@ bool Playback::run_step(std::size_t index) {
 
 std::optional<std::string> Playback::late_step(const Observation& observed,
                                                const TimingSettings& timing) const {
+  const Duration allowed = tolerance_for(scenario_.tolerance, Duration{}, timing);
   for (const StepRecord& record : observed.steps) {
     if (!record.ran || record.step >= scenario_.steps.size()) continue;
     const Step& step = scenario_.steps[record.step];
@@ -390,7 +391,6 @@ std::optional<std::string> Playback::late_step(const Observation& observed,
     // for its thread by design, and a wait waits.
     if (!runs_on_timeline(step.kind)) continue;
     const Duration late = record.began - step.at;
-    const Duration allowed = tolerance_for(scenario_.tolerance, Duration{}, timing);
     if (late <= allowed) continue;
     return step_label(scenario_, record.step) + " ran " + format_instant(late) +
            " after its instant (tolerance " + format_instant(allowed) +
