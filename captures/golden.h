@@ -1,21 +1,13 @@
-// Golden captures: a normalized capture written as a pcap (so that the golden itself is normalized
-// and still opens in Wireshark), and the comparison of two normalized captures with a readable
-// diff.
+// Golden captures: a normalized capture written as a pcap, so that the golden itself is normalized
+// and still opens in Wireshark. (Comparing two normalized captures is a check:
+// harness/check/capture_diff.h.)
 //
 // The written file puts conversation n between client 127.0.0.1:(49151 + n) and server
 // 127.0.0.2:135 (TCP with a synthesized handshake, or UDP), each frame at its normalized time
 // since the epoch: reading it back and normalizing gives the same capture.
-//
-// compare() aligns the two sequences of PDUs by their keys (conversation, direction and the PDU's
-// one-line form; normalize.h) with a longest common subsequence, so that one missing or extra PDU
-// shows as one line and not as a cascade; PDUs that match are then compared in time, within
-// `tolerance` of the golden's instant.
 #pragma once
 
-#include <cstddef>
-#include <functional>
 #include <string>
-#include <vector>
 
 #include "captures/capture_error.h"
 #include "captures/normalize.h"
@@ -25,25 +17,5 @@ namespace rpcfit::captures {
 
 Result<bool, CaptureError> write_normalized(const std::string& path,
                                             const NormalizedCapture& capture);
-
-// How far an actual instant may be from the golden's instant `expected`.
-using TimeTolerance = std::function<Timestamp(Timestamp expected)>;
-
-struct CaptureDiff {
-  bool same = true;
-  std::size_t missing = 0;            // in the golden, not in the actual capture ("-")
-  std::size_t extra = 0;              // in the actual capture only ("+")
-  std::size_t mistimed = 0;           // in both, beyond the tolerance ("~")
-  std::vector<std::size_t> extra_at;  // the extra PDUs' indices in the actual capture
-  // A header, then one line per PDU ("-", "+", "~", or " " for context), with the frame numbers
-  // and times of both sides; long runs of equal PDUs are cut to 3 lines of context.
-  std::vector<std::string> lines;
-
-  // "2 missing, 1 extra, 1 mistimed"
-  std::string summary() const;
-};
-
-CaptureDiff compare(const NormalizedCapture& golden, const NormalizedCapture& actual,
-                    const TimeTolerance& tolerance);
 
 }  // namespace rpcfit::captures

@@ -25,32 +25,12 @@
 #include "captures/capture_reader.h"
 #include "harness/core/bytes.h"
 #include "harness/core/endpoint.h"
-#include "harness/seams/capture_sink.h"
+#include "harness/model/normalized_capture.h"
 
 namespace rpcfit::captures {
 
-struct NormalizedPdu {
-  std::uint64_t frame = 0;    // in the capture it came from
-  Timestamp at{};             // since the origin
-  unsigned conversation = 1;  // 1-based, in order of appearance
-  bool to_server = true;
-  TransportKind transport = TransportKind::tcp;
-  Bytes bytes;       // the PDU with the renumbered fields written in
-  std::string text;  // its one-line form ("malformed: ..." when it does not decode)
-
-  // What two captures must agree on exactly: "c1> request call_id=1 ..." (time aside).
-  std::string key() const;
-};
-
-struct NormalizedCapture {
-  std::vector<NormalizedPdu> pdus;
-  std::vector<std::string> notes;    // the reader's notes, "frame N: text"
-  std::optional<std::string> error;  // the file was truncated or corrupt (what came before is kept)
-
-  // FNV-1a (64 bits, hex) over every PDU's key: changes when what the capture holds changes, not
-  // when only its timing does.
-  std::string digest() const;
-};
+using run::NormalizedCapture;
+using run::NormalizedPdu;
 
 struct NormalizeOptions {
   // The instant times count from; none: see above.

@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "harness/core/status.h"
-#include "harness/run/rules.h"
+#include "harness/model/rules.h"
 #include "harness/wire/codec.h"
 #include "harness/wire/text.h"
 
@@ -134,6 +134,8 @@ ScenarioResult scenario_result(const run::ScenarioRun& r) {
     }
     at = end + 1;
   }
+  out.capture = r.capture;
+  out.live_capture = r.live;
   return out;
 }
 

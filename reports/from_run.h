@@ -1,10 +1,9 @@
 // A ScenarioResult from what the runner gave back (run::ScenarioRun and its scenario): verdict,
-// mismatches, calls, steps, server calls, wire and faults. The capture checks are the command's
-// to add (they need the capture files).
+// mismatches, calls, steps, server calls, wire, faults and the capture checks.
 #pragma once
 
 #include "harness/core/status.h"
-#include "harness/run/runner.h"
+#include "harness/model/scenario_run.h"
 #include "reports/report.h"
 
 namespace rpcfit::reports {

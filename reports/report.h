@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/model/normalized_capture.h"
+
 namespace rpcfit::reports {
 
 inline constexpr std::string_view kSchemaName = "rpcfit-report";
@@ -79,17 +81,8 @@ struct WireLine {
 };
 
 // The comparison of a run's capture with its golden (or of the live capture with the runtime's).
-struct CaptureCheck {
-  // match, differs, recorded (--update-captures wrote a new golden), updated (it replaced a
-  // different one), unchanged (--update-captures found it equal), no-golden, skipped, error.
-  std::string status;
-  std::string path;    // this run's capture, relative to the run folder
-  std::string golden;  // the golden's path as the scenario gives it (relative to the root)
-  std::string digest;  // of the normalized capture (changes when what the capture holds changes)
-  std::uint64_t pdus = 0;
-  std::vector<std::string> diff;  // the readable diff, one line each
-  std::string detail;             // why (skipped, error, no-golden)
-};
+// What a capture check found (harness/model/normalized_capture.h).
+using CaptureCheck = run::CaptureCheck;
 
 struct ScenarioResult {
   std::string id;

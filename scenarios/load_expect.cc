@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <array>
 
+#include "harness/check/wire_fields.h"
 #include "harness/fault/fault_spec.h"
-#include "harness/run/wire_fields.h"
 #include "harness/wire/pdu.h"
 #include "scenarios/load_parts.h"
 

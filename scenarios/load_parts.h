@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/run/scenario.h"
+#include "harness/model/scenario.h"
 #include "scenarios/yaml_reader.h"
 
 namespace rpcfit::scenarios::detail {

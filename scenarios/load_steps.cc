@@ -9,63 +9,21 @@ namespace {
 
 using run::StepKind;
 
-struct KindKeys {
-  StepKind kind;
-  std::string_view name;
-};
-constexpr std::array<KindKeys, 8> kKinds{{
-    {StepKind::call, "call"},
-    {StepKind::cancel, "cancel"},
-    {StepKind::cancel_thread, "cancel_thread"},
-    {StepKind::async_cancel, "async_cancel"},
-    {StepKind::set_cancel_timeout, "set_cancel_timeout"},
-    {StepKind::open_thread, "open_thread"},
-    {StepKind::close_handle, "close_handle"},
-    {StepKind::wait, "wait"},
-}};
-constexpr std::array<std::string_view, 9> kStepKeys{
-    "at",          "call",         "cancel", "cancel_thread", "async_cancel", "set_cancel_timeout",
-    "open_thread", "close_handle", "wait"};
-constexpr std::array<std::string_view, 6> kCallKeys{"id",       "thread", "opnum",
-                                                    "in_bytes", "in_hex", "async"};
-constexpr std::array<std::string_view, 6> kCancelKeys{"thread",  "handle", "access",
-                                                      "timeout", "expect", "returns_within"};
-constexpr std::array<std::string_view, 5> kCancelThreadKeys{"thread", "handle", "access", "expect",
-                                                            "returns_within"};
-constexpr std::array<std::string_view, 4> kAsyncCancelKeys{"call", "abortive", "expect",
-                                                           "returns_within"};
-constexpr std::array<std::string_view, 4> kSetTimeoutKeys{"thread", "timeout", "expect",
-                                                          "returns_within"};
-constexpr std::array<std::string_view, 4> kOpenThreadKeys{"handle", "thread", "access",
-                                                          "returns_within"};
-constexpr std::array<std::string_view, 3> kCloseHandleKeys{"handle", "expect", "returns_within"};
-constexpr std::array<std::string_view, 1> kWaitKeys{"call"};
-
 Names keys_of(StepKind kind) {
-  switch (kind) {
-    case StepKind::call:
-      return kCallKeys;
-    case StepKind::cancel:
-      return kCancelKeys;
-    case StepKind::cancel_thread:
-      return kCancelThreadKeys;
-    case StepKind::async_cancel:
-      return kAsyncCancelKeys;
-    case StepKind::set_cancel_timeout:
-      return kSetTimeoutKeys;
-    case StepKind::open_thread:
-      return kOpenThreadKeys;
-    case StepKind::close_handle:
-      return kCloseHandleKeys;
-    case StepKind::wait:
-      return kWaitKeys;
-  }
-  return {};
+  return run::traits(kind).keys;
+}
+
+// "at" and every step kind's key: what a step's mapping may hold.
+std::vector<std::string_view> step_keys() {
+  std::vector<std::string_view> keys{"at"};
+  for (const auto& k : run::kStepTraits)
+    keys.push_back(k.name);
+  return keys;
 }
 
 std::vector<std::string_view> kind_names() {
   std::vector<std::string_view> names;
-  for (const auto& k : kKinds)
+  for (const auto& k : run::kStepTraits)
     names.push_back(k.name);
   return names;
 }
@@ -280,7 +238,7 @@ std::optional<Entry> step_key(Reader& r, const YAML::Node& item, const std::stri
   std::optional<Entry> found;
   for (auto it = item.begin(); it != item.end(); ++it) {
     if (!it->first.IsScalar()) continue;
-    for (const auto& k : kKinds) {
+    for (const auto& k : run::kStepTraits) {
       if (k.name != it->first.Scalar()) continue;
       if (found) {
         r.error(it->first, key_path(path, k.name),
@@ -305,6 +263,7 @@ void load_steps(Reader& r, const YAML::Node& node, std::vector<run::Step>& out,
   if (node.size() == 0) r.error(node, "steps", "expected at least one step");
   int calls = 0;
   std::size_t i = 0;
+  const std::vector<std::string_view> keys = step_keys();
   for (auto it = node.begin(); it != node.end(); ++it, ++i) {
     const YAML::Node item = *it;
     const std::string path = index_path("steps", i);
@@ -312,7 +271,7 @@ void load_steps(Reader& r, const YAML::Node& node, std::vector<run::Step>& out,
     StepNote note;
     step.loc = r.loc(item);
     note.path = path;
-    if (r.mapping(item, path, kStepKeys)) {
+    if (r.mapping(item, path, keys)) {
       if (auto e = r.require(item, path, "at")) {
         if (auto at = r.duration(e->value, key_path(path, "at"))) {
           step.at = *at;

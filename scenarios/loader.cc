@@ -9,7 +9,7 @@
 #include <set>
 #include <system_error>
 
-#include "harness/run/rules.h"
+#include "harness/model/rules.h"
 #include "scenarios/load_parts.h"
 #include "scenarios/yaml_reader.h"
 

@@ -1,4 +1,4 @@
-// Reading scenario files: YAML (yaml-cpp) into the scenario model (harness/run/scenario.h), with
+// Reading scenario files: YAML (yaml-cpp) into the scenario model (harness/model/scenario.h), with
 // every problem reported at its file:line:column. The schema is scenarios/README.md.
 //
 // A file is checked whole: every problem is reported, not just the first. Checks: YAML syntax;
@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/run/scenario.h"
+#include "harness/model/scenario.h"
 
 namespace rpcfit::scenarios {
 

@@ -15,7 +15,7 @@
 
 #include "harness/core/clock.h"
 #include "harness/core/status.h"
-#include "harness/run/scenario.h"
+#include "harness/model/scenario.h"
 #include "scenarios/loader.h"
 
 namespace rpcfit::scenarios::detail {

@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "drivers/runtime/server.h"
-#include "harness/run/observation.h"
-#include "harness/seams/server_behaviour.h"
+#include "harness/model/observation.h"
+#include "harness/model/server_behaviour.h"
 
 namespace rpcfit::inproc {
 

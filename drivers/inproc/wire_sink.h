@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "harness/core/clock.h"
-#include "harness/run/observation.h"
+#include "harness/model/observation.h"
 #include "harness/seams/capture_direction.h"
 #include "harness/seams/capture_sink.h"
 #include "harness/wire/stream.h"

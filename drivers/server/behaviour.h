@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "drivers/runtime/server.h"
-#include "harness/seams/server_behaviour.h"
+#include "harness/model/server_behaviour.h"
 
 namespace rpcfit::server {
 

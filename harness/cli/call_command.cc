@@ -1,5 +1,8 @@
 #include "harness/cli/call_command.h"
 
+#include <CLI/CLI.hpp>
+#include <iostream>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -374,6 +377,37 @@ int call_command(const CallOptions& o, std::ostream& out, std::ostream& err) {
     return 2;
   }
   return report.returned ? 0 : 1;
+}
+
+Command add_call_command(CLI::App& rpcfit) {
+  auto o = std::make_shared<CallOptions>();
+  CLI::App* call = rpcfit.add_subcommand(
+      "call", "Make one call, optionally cancel it from another thread, and show the PDUs");
+  call->add_option("BINDING", o->binding,
+                   "String binding, e.g. ncacn_ip_tcp:127.0.0.1[49731] or ncalrpc:[name]")
+      ->required();
+  call->add_option("--if", o->interface,
+                   "Interface UUID[:MAJOR.MINOR] (default: rpcfit's test interface, v1.0)");
+  call->add_option("--opnum", o->opnum, "Operation number")->required();
+  auto* in_hex = call->add_option("--in-hex", o->in_hex, "Stub input as hex digits");
+  call->add_option("--in-bytes", o->in_bytes, "Stub input of N bytes 00 01 .. ff 00 ..")
+      ->excludes(in_hex);
+  auto* cancel_after = call->add_option(
+      "--cancel-after", o->cancel_after_ms,
+      "Cancel the call this many milliseconds after it starts (unless it has ended)");
+  auto* cancel_timeout = call->add_option(
+      "--cancel-timeout", o->cancel_timeout,
+      "RpcCancelThreadEx timeout in seconds (default -1: RPC_C_CANCEL_INFINITE_TIMEOUT)");
+  cancel_timeout->needs(cancel_after);
+  call->add_flag("--cancel-thread", o->cancel_thread,
+                 "Cancel with RpcCancelThread (the thread's own timeout) instead")
+      ->needs(cancel_after)
+      ->excludes(cancel_timeout);
+  call->add_option("--access", o->access,
+                   "OpenThread access mask for the cancel, decimal or 0x hex (default 0x1FFFFF)");
+  call->add_option("--capture", o->capture, "Also write the PDUs to this pcap file");
+  call->add_flag("--json", o->json, "Print one JSON object");
+  return Command{call, [o] { return call_command(*o, std::cout, std::cerr); }};
 }
 
 }  // namespace rpcfit::cli

@@ -11,6 +11,8 @@
 
 #include "harness/wire/pdu.h"
 
+#include "harness/cli/command.h"
+
 namespace rpcfit::cli {
 
 struct CallOptions {
@@ -37,5 +39,7 @@ int call_command(const CallOptions& options, std::ostream& out, std::ostream& er
 std::optional<wire::SyntaxId> parse_interface(const std::string& text);
 // Decimal or 0x-prefixed hex, fitting 32 bits.
 std::optional<std::uint32_t> parse_access(const std::string& text);
+
+Command add_call_command(CLI::App& rpcfit);
 
 }  // namespace rpcfit::cli

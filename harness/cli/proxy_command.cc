@@ -1,6 +1,9 @@
 #include "harness/cli/proxy_command.h"
 
+#include <CLI/CLI.hpp>
+#include <iostream>
 #include <memory>
+
 #include <mutex>
 
 #include "captures/pcap_writer.h"
@@ -99,6 +102,31 @@ int proxy_command(const ProxyCommandOptions& o, std::ostream& out, std::ostream&
     }
   }
   return status;
+}
+
+Command add_proxy_command(CLI::App& rpcfit) {
+  auto o = std::make_shared<ProxyCommandOptions>();
+  auto seed = std::make_shared<std::uint64_t>(0);
+  CLI::App* proxy = rpcfit.add_subcommand(
+      "proxy",
+      "Forward a foreign client's conversations to a server, injecting seeded faults per PDU, "
+      "until interrupted");
+  proxy->add_option("--listen", o->listen, "ADDR:PORT to listen on (port 0: any)")->required();
+  proxy->add_option("--upstream", o->upstream, "ADDR:PORT of the server")->required();
+  proxy->add_flag("--udp", o->udp, "Proxy UDP datagrams (ncadg_ip_udp), not TCP");
+  proxy->add_option("--fault", o->faults,
+                    "A fault, e.g. latency,delay=200ms,dir=s2c or drop,p=0.25 (repeatable)");
+  auto* seed_option =
+      proxy->add_option("--seed", *seed, "Seed of the fault decisions (default: fresh)");
+  proxy->add_option("--capture", o->capture,
+                    "Write what left the proxy, client <-> server, to this pcap file");
+  proxy->footer(
+      "Faults apply per direction (dir=c2s: client to server, dir=s2c: server to client) and per\n"
+      "PDU; delays are real time. reorder is UDP only; reset and slice are TCP only.");
+  return Command{proxy, [o, seed, seed_option] {
+                   if (seed_option->count() > 0) o->seed = *seed;
+                   return proxy_command(*o, std::cout, std::cerr, stop_on_signal());
+                 }};
 }
 
 }  // namespace rpcfit::cli

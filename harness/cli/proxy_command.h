@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/cli/command.h"
+
 namespace rpcfit::cli {
 
 struct ProxyCommandOptions {
@@ -38,5 +40,7 @@ struct ProxyCommandOptions {
 // upstream that cannot be reached is not an error: each conversation fails on its own.
 int proxy_command(const ProxyCommandOptions& o, std::ostream& out, std::ostream& err,
                   const std::function<void()>& wait_for_stop);
+
+Command add_proxy_command(CLI::App& rpcfit);
 
 }  // namespace rpcfit::cli

@@ -1,94 +1,19 @@
 #include "harness/cli/report_commands.h"
 
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
 
-#include "captures/capture_reader.h"
-#include "captures/golden.h"
-#include "captures/normalize.h"
 #include "reports/compare.h"
 #include "reports/report_files.h"
 #include "reports/report_json.h"
 
 namespace rpcfit::cli {
-
-int capture_diff_command(const std::string& a, const std::string& b, double tolerance_ms,
-                         std::ostream& out, std::ostream& err) {
-  if (!(tolerance_ms >= 0)) {
-    err << "rpcfit: capture diff: --tolerance must be 0 or more milliseconds\n";
-    return 2;
-  }
-  captures::NormalizedCapture sides[2];
-  const std::string files[2] = {a, b};
-  for (int i = 0; i < 2; ++i) {
-    const captures::CaptureContents contents = captures::read_capture_file(files[i]);
-    if (contents.error) {
-      err << "rpcfit: capture diff: " << contents.error->to_string() << '\n';
-      return 2;
-    }
-    sides[i] = captures::normalize(contents);
-  }
-  const auto tolerance = std::chrono::duration_cast<Timestamp>(
-      std::chrono::duration<double, std::milli>(tolerance_ms));
-  const captures::CaptureDiff diff =
-      captures::compare(sides[0], sides[1], [&](Timestamp) { return tolerance; });
-  out << a << " (" << sides[0].pdus.size() << " PDUs) vs " << b << " (" << sides[1].pdus.size()
-      << " PDUs): " << diff.summary() << '\n';
-  for (const std::string& line : diff.lines)
-    out << line << '\n';
-  return diff.same ? 0 : 1;
-}
-
-int capture_normalize_command(const std::string& in, const std::string& out_file,
-                              const std::vector<unsigned>& conversations, std::ostream& out,
-                              std::ostream& err) {
-  const captures::CaptureContents contents = captures::read_capture_file(in);
-  if (contents.error) {
-    err << "rpcfit: capture normalize: " << contents.error->to_string() << '\n';
-    return 2;
-  }
-  captures::NormalizedCapture all = captures::normalize(contents);
-  captures::NormalizedCapture kept;
-  std::set<unsigned> present;
-  for (const captures::NormalizedPdu& pdu : all.pdus)
-    present.insert(pdu.conversation);
-  for (const unsigned c : conversations) {
-    if (!present.count(c)) {
-      err << "rpcfit: capture normalize: " << in << " has no conversation " << c << " (it has "
-          << present.size() << ")\n";
-      return 2;
-    }
-  }
-  // The conversations kept are numbered anew from 1, and their times count from the first PDU
-  // kept, by normalizing what is kept once more.
-  const std::set<unsigned> wanted(conversations.begin(), conversations.end());
-  for (const captures::NormalizedPdu& pdu : all.pdus) {
-    if (wanted.empty() || wanted.count(pdu.conversation)) kept.pdus.push_back(pdu);
-  }
-  if (!wanted.empty() && !kept.pdus.empty()) {
-    const Timestamp first = kept.pdus.front().at;
-    std::map<unsigned, unsigned> renumbered;
-    for (captures::NormalizedPdu& pdu : kept.pdus) {
-      pdu.at -= first;
-      const auto [it, fresh] =
-          renumbered.emplace(pdu.conversation, static_cast<unsigned>(renumbered.size() + 1));
-      (void)fresh;
-      pdu.conversation = it->second;
-    }
-  }
-  auto written = captures::write_normalized(out_file, kept);
-  if (!written) {
-    err << "rpcfit: capture normalize: " << written.error().to_string() << '\n';
-    return 2;
-  }
-  out << "wrote " << out_file << ": " << kept.pdus.size() << " PDU(s) of " << in << ", digest "
-      << kept.digest() << '\n';
-  for (const std::string& note : all.notes)
-    err << "rpcfit: capture normalize: note: " << note << '\n';
-  return 0;
-}
 
 int report_diff_command(const ReportDiffOptions& o, std::ostream& out, std::ostream& err) {
   auto baseline = reports::read_report_file(o.baseline);
@@ -136,6 +61,42 @@ int report_merge_command(const std::vector<std::string>& inputs, const std::stri
       << " passed, " << t.failing() << " failing; wrote " << folder
       << "/{report.json,junit.xml,report.html,summary.md}\n";
   return t.failing() > 0 ? 1 : 0;
+}
+
+void add_report_commands(CLI::App& rpcfit, Commands& commands) {
+  CLI::App* report = rpcfit.add_subcommand("report", "Compare and merge run reports (report.json)");
+  report->require_subcommand(1);
+
+  auto diff_options = std::make_shared<ReportDiffOptions>();
+  CLI::App* diff = report->add_subcommand(
+      "diff", "Compare a run with a baseline: new failures, fixes, drift, capture changes");
+  diff->add_option("BASELINE", diff_options->baseline, "The baseline's report.json")->required();
+  diff->add_option("NEW", diff_options->next, "The new run's report.json")->required();
+  diff->add_option("--drift", diff_options->drift_percent,
+                   "Timing drift reported beyond this percentage (default 20)");
+  diff->add_option("--drift-min", diff_options->drift_min_ms,
+                   "... and beyond this many milliseconds (default 50)");
+  diff->add_flag("--fail-on-drift", diff_options->fail_on_drift,
+                 "Timing drift is a regression too");
+  diff->add_flag("--fail-on-capture-change", diff_options->fail_on_capture_change,
+                 "A changed capture is a regression too");
+  diff->footer("Exit status: 0 no regression, 1 a regression, 2 a report cannot be read.");
+  commands.push_back(
+      {diff, [diff_options] { return report_diff_command(*diff_options, std::cout, std::cerr); }});
+
+  struct MergeOptions {
+    std::vector<std::string> inputs;
+    std::string out;
+  };
+  auto merge_options = std::make_shared<MergeOptions>();
+  CLI::App* merge = report->add_subcommand(
+      "merge", "Merge the report.json files of a run's shards into one run's reports");
+  merge->add_option("REPORT", merge_options->inputs, "The shards' report.json files")->required();
+  merge->add_option("--out", merge_options->out, "Folder for the merged reports")->required();
+  commands.push_back({merge, [merge_options] {
+                        return report_merge_command(merge_options->inputs, merge_options->out,
+                                                    std::cout, std::cerr);
+                      }});
 }
 
 }  // namespace rpcfit::cli

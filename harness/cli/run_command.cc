@@ -1,21 +1,24 @@
 #include "harness/cli/run_command.h"
 
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
+#include <iostream>
+#include <memory>
 #include <optional>
 #include <thread>
 
-#include "drivers/inproc/inproc_driver.h"
+#include "captures/pcap_store.h"
+#include "harness/cli/drivers.h"
 #include "harness/cli/run_console.h"
-#include "harness/cli/run_outputs.h"
+#include "harness/cli/run_folder.h"
 #include "harness/cli/suite_files.h"
 #include "harness/core/random.h"
 #include "harness/run/runner.h"
-#include "harness/run/selection.h"
 #include "reports/compare.h"
 #include "reports/from_run.h"
 #include "reports/report_files.h"
@@ -40,32 +43,28 @@ std::string iso_utc(std::time_t t) {
 }
 
 reports::RunReport build_report(const RunOptions& o, const run::RunSettings& settings,
-                                const std::vector<ScenarioRun>& runs, const RunOutputs& outputs,
+                                const std::string& driver, const std::vector<ScenarioRun>& runs,
                                 std::time_t started, std::chrono::nanoseconds wall) {
   reports::RunReport report;
   report.tool_version = RPCFIT_VERSION;
-  report.driver = "inproc";
+  report.driver = driver;
   report.started_at = iso_utc(started);
   report.wall_ms = std::chrono::duration<double, std::milli>(wall).count();
   report.seed = settings.seed;
   reports::RunSettings& s = report.settings;
   s.paths = scenario_paths(o.paths);
-  s.filters = o.filters;
-  s.excludes = o.excludes;
-  s.tags = o.tags;
-  s.level = o.level;
-  s.shard = o.shard;
+  s.filters = o.selection.filters;
+  s.excludes = o.selection.excludes;
+  s.tags = o.selection.tags;
+  s.level = o.selection.level;
+  s.shard = o.selection.shard;
   s.jobs = settings.jobs;
   s.repeat = settings.repeat;
   s.time_scale = settings.time_scale;
   s.tolerance_scale = settings.tolerance_scale;
   s.fail_fast = settings.fail_fast;
-  for (const ScenarioRun& r : runs) {
-    reports::ScenarioResult result = reports::scenario_result(r);
-    result.capture = outputs.capture_check(r);
-    result.live_capture = outputs.live_check(r);
-    report.scenarios.push_back(std::move(result));
-  }
+  for (const ScenarioRun& r : runs)
+    report.scenarios.push_back(reports::scenario_result(r));
   return report;
 }
 
@@ -88,66 +87,42 @@ bool compare_with_baseline(const RunOptions& o, const reports::RunReport& now,
   return diff.regressed();
 }
 
-}  // namespace
+// What the scenarios chosen came to: the scenarios (pointing into `load`), or the exit status
+// to end with.
+struct Chosen {
+  SuiteLoad load;
+  std::vector<const run::Scenario*> scenarios;
+  std::optional<int> exit;
+};
 
-int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
-  run::Selection selection;
-  selection.filters = o.filters;
-  selection.excludes = o.excludes;
-  selection.tags = o.tags;
-  if (o.level == "must") selection.level = run::Level::must;
-  if (o.level == "should") selection.level = run::Level::should;
-  if (!o.level.empty() && !selection.level) {
-    err << "rpcfit: run: --level: expected must or should, got \"" << o.level << "\"\n";
-    return 2;
+void choose(const RunOptions& o, const run::Selection& selection, Chosen& chosen, std::ostream& out,
+            std::ostream& err) {
+  chosen.load = load_suite(scenario_paths(o.paths), err);
+  if (chosen.load.errors > 0) {
+    err << "rpcfit: run: " << chosen.load.errors
+        << " problem(s) in the scenario files; nothing run\n";
+    chosen.exit = 2;
+    return;
   }
-  if (!o.shard.empty()) {
-    auto shard = run::parse_shard(o.shard);
-    if (!shard) {
-      err << "rpcfit: run: " << shard.error() << '\n';
-      return 2;
-    }
-    selection.shard = *shard;
-  } else {
-    auto shard = run::shard_from_environment();
-    if (!shard) {
-      err << "rpcfit: run: " << shard.error() << '\n';
-      return 2;
-    }
-    if (*shard) {
-      selection.shard = **shard;
-      // GoogleTest's protocol: a runner that shards touches this file to say so.
-      if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE")) std::ofstream{status};
-    }
-  }
-  if (!(o.time_scale > 0) || !(o.tolerance_scale > 0) || !std::isfinite(o.time_scale) ||
-      !std::isfinite(o.tolerance_scale)) {
-    err << "rpcfit: run: --time-scale and --tolerance-scale must be positive and finite\n";
-    return 2;
-  }
-
-  const auto load = load_suite(scenario_paths(o.paths), err);
-  if (load.errors > 0) {
-    err << "rpcfit: run: " << load.errors << " problem(s) in the scenario files; nothing run\n";
-    return 2;
-  }
-  const auto chosen = run::select(load.scenarios, selection);
-  if (chosen.empty() && selection.shard.count > 1) {
+  chosen.scenarios = run::select(chosen.load.scenarios, selection);
+  if (!chosen.scenarios.empty()) return;
+  if (selection.shard.count > 1) {
     run::Selection unsharded = selection;
     unsharded.shard = run::Shard{};
-    if (const auto all = run::select(load.scenarios, unsharded).size(); all > 0) {
+    if (const auto all = run::select(chosen.load.scenarios, unsharded).size(); all > 0) {
       // As GoogleTest: a shard that gets nothing of a non-empty selection has passed.
       out << "rpcfit run: shard " << selection.shard.index << '/' << selection.shard.count
           << " has no scenario of the " << all << " selected\n";
-      return 0;
+      chosen.exit = 0;
+      return;
     }
   }
-  if (chosen.empty()) {
-    err << "rpcfit: run: no scenario selected (" << load.scenarios.size() << " loaded from "
-        << load.files << " file(s))\n";
-    return 3;
-  }
+  err << "rpcfit: run: no scenario selected (" << chosen.load.scenarios.size() << " loaded from "
+      << chosen.load.files << " file(s))\n";
+  chosen.exit = 3;
+}
 
+run::RunSettings settings_of(const RunOptions& o) {
   run::RunSettings settings;
   settings.time_scale = o.time_scale;
   settings.tolerance_scale = o.tolerance_scale;
@@ -155,77 +130,167 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   settings.jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
   settings.repeat = std::max(1u, o.repeat);
   settings.fail_fast = o.fail_fast;
+  settings.update_captures = o.update_captures;
+  return settings;
+}
 
+// Plays the chosen scenarios, printing a line per result or the progress line.
+std::vector<ScenarioRun> play(const RunOptions& o, run::Runner& runner,
+                              const std::vector<const run::Scenario*>& chosen, Tally& tally,
+                              std::ostream& out) {
+  const unsigned repeat = runner.settings().repeat;
+  std::optional<ProgressLine> line;
+  if (o.progress) line.emplace(out, chosen.size() * repeat, std::chrono::steady_clock::now());
+  auto progress = [&](const ScenarioRun& r, std::size_t done, std::size_t) {
+    tally.add(r.verdict);
+    if (line) {
+      line->result(r, repeat, done, tally.of(Verdict::pass), tally.failed());
+    } else {
+      print_result(out, r, repeat);
+      out.flush();
+    }
+  };
+  return runner.run_all(chosen, progress);
+}
+
+// --update-captures: what became of each golden, "recorded PATH (N PDUs)".
+void print_golden_updates(const std::vector<ScenarioRun>& runs, std::ostream& out) {
+  std::vector<std::string> updates;
+  for (const ScenarioRun& r : runs) {
+    if (!r.capture) continue;
+    const run::CaptureCheck& c = *r.capture;
+    if (c.status != "recorded" && c.status != "updated" && c.status != "unchanged") continue;
+    updates.push_back(c.status + " " + c.golden + " (" + std::to_string(c.pdus) + " PDUs" +
+                      (c.detail.empty() ? "" : "; was: " + c.detail) + ")");
+  }
+  out << "\nGolden captures (" << updates.size() << "):\n";
+  for (const auto& u : updates)
+    out << "  " << u << '\n';
+}
+
+}  // namespace
+
+int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
+  auto selection = parse_selection(o.selection, Sharding::allowed);
+  if (!selection) {
+    err << "rpcfit: run: " << selection.error() << '\n';
+    return 2;
+  }
+  if (!(o.time_scale > 0) || !(o.tolerance_scale > 0) || !std::isfinite(o.time_scale) ||
+      !std::isfinite(o.tolerance_scale)) {
+    err << "rpcfit: run: --time-scale and --tolerance-scale must be positive and finite\n";
+    return 2;
+  }
+  auto driver = make_driver(o.driver);
+  if (!driver) {
+    err << "rpcfit: run: " << driver.error() << '\n';
+    return 2;
+  }
+  Chosen chosen;
+  choose(o, *selection, chosen, out, err);
+  if (chosen.exit) return *chosen.exit;
+
+  const run::RunSettings settings = settings_of(o);
   // The run folder, made before anything runs: a run that cannot keep its results does not start.
   const bool default_folder = o.out.empty();
-  OutputOptions output_options;
-  output_options.folder =
+  captures::PcapStoreOptions store_options;
+  store_options.folder =
       default_folder ? default_run_folder("runs", settings.seed) : std::filesystem::path(o.out);
-  output_options.root = o.root;
-  output_options.update_captures = o.update_captures;
-  output_options.live_interface = o.live_capture;
-  RunOutputs outputs(output_options, settings);
-  if (auto problem = outputs.prepare()) {
+  store_options.root = o.root;
+  store_options.repeat = settings.repeat;
+  store_options.live_interface = o.live_capture;
+  captures::PcapStore store(store_options);
+  if (auto problem = store.prepare()) {
     err << "rpcfit: run: " << *problem << '\n';
     return 2;
   }
 
-  out << "rpcfit run: " << chosen.size() << " scenario(s)";
+  out << "rpcfit run: " << chosen.scenarios.size() << " scenario(s)";
   if (settings.repeat > 1) out << " x " << settings.repeat;
   out << ", seed " << settings.seed << ", -j " << settings.jobs << ", time scale "
       << settings.time_scale << '\n';
-  if (!outputs.live_problem().empty()) {
-    out << "rpcfit run: --live-capture " << o.live_capture
-        << ": skipped: " << outputs.live_problem() << '\n';
+  if (!store.live_problem().empty()) {
+    out << "rpcfit run: --live-capture " << o.live_capture << ": skipped: " << store.live_problem()
+        << '\n';
   }
   out.flush();
 
-  const CheckOf capture = [&](const ScenarioRun& r) { return outputs.capture_check(r); };
-  const CheckOf live = [&](const ScenarioRun& r) { return outputs.live_check(r); };
-  inproc::InprocDriver driver;
-  run::Runner runner(driver, settings, outputs.capture_factory(), outputs.after_run());
+  run::Runner runner(**driver, settings, &store);
   Tally tally;
   const std::time_t started_at = std::time(nullptr);
   const auto started = std::chrono::steady_clock::now();
-  std::optional<ProgressLine> line;
-  if (o.progress) line.emplace(out, chosen.size() * settings.repeat, started, capture, live);
-  auto progress = [&](const ScenarioRun& r, std::size_t done, std::size_t) {
-    tally.add(r.verdict);
-    if (line) {
-      line->result(r, settings.repeat, done, tally.of(Verdict::pass), tally.failed());
-    } else {
-      print_result(out, r, settings.repeat, capture, live);
-      out.flush();
-    }
-  };
-  const auto runs = runner.run_all(chosen, progress);
-  line.reset();
+  const auto runs = play(o, runner, chosen.scenarios, tally, out);
   const auto elapsed = std::chrono::steady_clock::now() - started;
 
   if (tally.failed() > 0) print_failures(out, runs, settings);
-  if (o.update_captures) {
-    const auto updates = outputs.golden_updates();
-    out << "\nGolden captures (" << updates.size() << "):\n";
-    for (const auto& u : updates)
-      out << "  " << u << '\n';
-  }
-  const reports::RunReport report = build_report(o, settings, runs, outputs, started_at, elapsed);
+  if (o.update_captures) print_golden_updates(runs, out);
+  const reports::RunReport report =
+      build_report(o, settings, (*driver)->name(), runs, started_at, elapsed);
   int status = tally.failed() > 0 ? 1 : 0;
-  if (auto problem = reports::write_report_files(outputs.folder(), report)) {
+  if (auto problem = reports::write_report_files(store.folder(), report)) {
     err << "rpcfit: run: " << *problem << '\n';
     status = 1;
   }
-  if (default_folder) point_latest_at(outputs.folder());
+  if (default_folder) point_latest_at(store.folder());
   if (!o.baseline.empty()) {
     bool unreadable = false;
-    if (compare_with_baseline(o, report, outputs.folder(), out, err, unreadable)) status = 1;
+    if (compare_with_baseline(o, report, store.folder(), out, err, unreadable)) status = 1;
     if (unreadable) status = 2;
   }
-  out << "Reports: " << (outputs.folder() / "report.html").string()
+  out << "Reports: " << (store.folder() / "report.html").string()
       << " (report.json, junit.xml, summary.md and the captures beside it)\n";
   out << totals(tally, runs.size()) << " in " << seconds_text(elapsed) << " (seed " << settings.seed
       << ")\n";
   return status;
+}
+
+Command add_run_command(CLI::App& rpcfit) {
+  auto o = std::make_shared<RunOptions>();
+  auto seed = std::make_shared<std::uint64_t>(0);
+  CLI::App* run = rpcfit.add_subcommand(
+      "run",
+      "Run scenarios through a driver and check them (default: every file under "
+      "scenarios/, on rpcfit's own runtime)");
+  run->add_option("PATH", o->paths, "Scenario files or directories (searched for *.yaml)");
+  add_selection_options(*run, o->selection, Sharding::allowed);
+  run->add_option(
+      "--driver", o->driver,
+      "The runtime under test, by driver name: " + driver_names() + " (default inproc)");
+  run->add_option("-j,--jobs", o->jobs, "Scenarios run at once (default: the number of cores)");
+  run->add_option(
+      "--time-scale", o->time_scale,
+      "Real seconds per scenario second, e.g. 0.05 runs twenty times faster (default 1)");
+  run->add_option("--tolerance-scale", o->tolerance_scale,
+                  "Multiplies every timing tolerance, for slow machines (default 1)");
+  auto* seed_option = run->add_option(
+      "--seed", *seed, "Run seed every random decision derives from (default: fresh, printed)");
+  run->add_option("--repeat", o->repeat, "Run each scenario N times");
+  run->add_flag("--fail-fast", o->fail_fast, "Start no scenario after a failure");
+  run->add_option("--out", o->out,
+                  "The run folder: captures and reports (default: runs/<UTC time>-<seed>, with "
+                  "runs/latest pointing to it)");
+  run->add_option("--root", o->root,
+                  "Where golden captures' paths start (default: the current directory)");
+  run->add_flag("--update-captures", o->update_captures,
+                "Record or refresh the golden captures of the scenarios that pass");
+  run->add_option("--live-capture", o->live_capture,
+                  "Also capture on this interface (lo) with libpcap and compare (needs capture "
+                  "privileges)");
+  run->add_option("--baseline", o->baseline,
+                  "Compare with this report.json; a new failure fails the run");
+  run->add_option("--drift", o->drift_percent,
+                  "With --baseline: timing drift reported beyond this percentage (default 20)");
+  run->add_option("--drift-min", o->drift_min_ms,
+                  "With --baseline: ... and beyond this many milliseconds (default 50)");
+  run->footer(
+      "Exit status: 0 all passed, 1 any FAIL, ERROR or XPASS (or a regression against "
+      "--baseline),\n"
+      "2 usage error, invalid scenario or unreadable baseline, 3 no scenario selected.");
+  return Command{run, [o, seed, seed_option] {
+                   if (seed_option->count() > 0) o->seed = *seed;
+                   o->progress = ::isatty(STDOUT_FILENO) == 1;
+                   return run_command(*o, std::cout, std::cerr);
+                 }};
 }
 
 }  // namespace rpcfit::cli

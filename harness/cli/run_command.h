@@ -1,10 +1,12 @@
-// `rpcfit run [PATH|DIR ...]`: loads the scenarios, selects some, plays them on the in-process
-// runtime (drivers/inproc) with the runner (harness/run/runner.h), checks each capture against
-// its golden (run_outputs.h), and prints a line per result (on a terminal: the non-passing ones
-// above a live progress line), a failure summary and the totals; it leaves the run folder with
-// the captures and report.json, junit.xml, report.html and summary.md. Exit status: 0 all passed
-// (XFAIL and SKIP included), 1 any FAIL, ERROR or XPASS, or a regression against --baseline, 2 a
-// usage error, an invalid scenario file or an unreadable baseline, 3 no scenario selected.
+// `rpcfit run [PATH|DIR ...]`: loads the scenarios, selects some, plays them through a driver
+// (--driver, drivers.h; by default the in-process runtime) with the runner
+// (harness/run/runner.h), which checks each against its expectations and its golden capture
+// (captures/pcap_store.h keeps the captures), and prints a line per result (on a terminal: the
+// non-passing ones above a live progress line), a failure summary and the totals; it leaves the
+// run folder with the captures and report.json, junit.xml, report.html and summary.md. Exit
+// status: 0 all passed (XFAIL and SKIP included), 1 any FAIL, ERROR or XPASS, or a regression
+// against --baseline, 2 a usage error, an invalid scenario file or an unreadable baseline, 3 no
+// scenario selected.
 #pragma once
 
 #include <cstdint>
@@ -13,20 +15,20 @@
 #include <string>
 #include <vector>
 
+#include "harness/cli/command.h"
+#include "harness/cli/selection_options.h"
+
 namespace rpcfit::cli {
 
 struct RunOptions {
   std::vector<std::string> paths;  // none: scenarios/
-  std::vector<std::string> filters;
-  std::vector<std::string> excludes;
-  std::vector<std::string> tags;
-  std::string level;  // "", must, should
+  SelectionOptions selection;
+  std::string driver = "inproc";
   unsigned jobs = 0;  // 0: the number of cores
   double time_scale = 1.0;
   double tolerance_scale = 1.0;
   std::optional<std::uint64_t> seed;  // none: a fresh one
   unsigned repeat = 1;
-  std::string shard;  // "I/N"; empty: GTEST_SHARD_INDEX / GTEST_TOTAL_SHARDS, else 0/1
   bool fail_fast = false;
   std::string out;         // the run folder; empty: runs/<UTC time>-<seed>, with runs/latest
   std::string root = ".";  // golden captures' paths are relative to this
@@ -39,5 +41,7 @@ struct RunOptions {
 };
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+Command add_run_command(CLI::App& rpcfit);
 
 }  // namespace rpcfit::cli

@@ -453,7 +453,7 @@ TEST_F(RunCommand, ProgressLineOnATerminal) {
   o.paths = {dir_.string()};
   o.time_scale = 0.2;
   o.tolerance_scale = 3;
-  o.shard = "0/1";  // not GTEST_* of this test's environment
+  o.selection.shard = "0/1";  // not GTEST_* of this test's environment
   o.out = (dir_ / "out").string();
   o.root = dir_.string();
   o.jobs = 1;

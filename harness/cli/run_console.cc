@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "reports/report.h"
+
 namespace rpcfit::cli {
 namespace {
 
@@ -17,8 +19,8 @@ std::string run_label(const ScenarioRun& r, unsigned repeat) {
   return label;
 }
 
-void print_diff(std::ostream& out, const std::optional<reports::CaptureCheck>& check,
-                const char* what, const std::string& indent) {
+void print_diff(std::ostream& out, const std::optional<run::CaptureCheck>& check, const char* what,
+                const std::string& indent) {
   if (!check || check->status != "differs") return;
   out << indent << what << " " << check->path << " against " << check->golden << ":\n";
   for (std::size_t i = 0; i < check->diff.size() && i < kDiffLines; ++i)
@@ -37,8 +39,7 @@ std::string seconds_text(std::chrono::nanoseconds d) {
   return buf;
 }
 
-void print_result(std::ostream& out, const ScenarioRun& r, unsigned repeat, const CheckOf& capture,
-                  const CheckOf& live) {
+void print_result(std::ostream& out, const ScenarioRun& r, unsigned repeat) {
   char verdict[8];
   std::snprintf(verdict, sizeof verdict, "%-6s", std::string(run::verdict_name(r.verdict)).c_str());
   out << verdict << ' ' << run_label(r, repeat) << "  " << seconds_text(r.wall) << '\n';
@@ -48,8 +49,8 @@ void print_result(std::ostream& out, const ScenarioRun& r, unsigned repeat, cons
   if (r.verdict == Verdict::fail || r.verdict == Verdict::xfail) {
     for (const auto& m : r.mismatches)
       out << indent << run::to_string(m) << '\n';
-    if (capture) print_diff(out, capture(r), "capture", indent);
-    if (live) print_diff(out, live(r), "live capture", indent);
+    print_diff(out, r.capture, "capture", indent);
+    print_diff(out, r.live, "live capture", indent);
   }
   if (!r.observed.faults_injected.empty()) {
     out << indent << "faults injected: " << r.observed.faults_injected << " (fault seed "
@@ -97,13 +98,8 @@ void print_failures(std::ostream& out, const std::vector<ScenarioRun>& runs,
 }
 
 ProgressLine::ProgressLine(std::ostream& out, std::size_t total,
-                           std::chrono::steady_clock::time_point started, CheckOf capture,
-                           CheckOf live)
-    : out_(out),
-      started_(started),
-      total_(total),
-      capture_(std::move(capture)),
-      live_(std::move(live)) {
+                           std::chrono::steady_clock::time_point started)
+    : out_(out), started_(started), total_(total) {
   ticker_ = std::thread([this] {
     std::unique_lock lock(mu_);
     while (!done_) {
@@ -126,7 +122,7 @@ void ProgressLine::result(const ScenarioRun& r, unsigned repeat, std::size_t don
                           std::size_t passed, std::size_t failed) {
   std::lock_guard lock(mu_);
   out_ << "\r\033[K";
-  if (r.verdict != Verdict::pass) print_result(out_, r, repeat, capture_, live_);
+  if (r.verdict != Verdict::pass) print_result(out_, r, repeat);
   done_runs_ = done;
   passed_ = passed;
   failed_ = failed;

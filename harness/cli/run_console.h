@@ -6,7 +6,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -15,20 +14,16 @@
 #include <thread>
 #include <vector>
 
+#include "harness/model/scenario_run.h"
 #include "harness/run/runner.h"
-#include "reports/report.h"
 
 namespace rpcfit::cli {
-
-// The capture checks of a run, for printing (none: not made).
-using CheckOf = std::function<std::optional<reports::CaptureCheck>(const run::ScenarioRun&)>;
 
 std::string seconds_text(std::chrono::nanoseconds d);
 
 // The result line; for a non-pass its reason, mismatches, capture diffs (at most 40 lines each)
 // and the faults that fired, indented.
-void print_result(std::ostream& out, const run::ScenarioRun& r, unsigned repeat,
-                  const CheckOf& capture, const CheckOf& live);
+void print_result(std::ostream& out, const run::ScenarioRun& r, unsigned repeat);
 
 struct Tally {
   std::map<run::Verdict, std::size_t> counts;
@@ -48,8 +43,7 @@ void print_failures(std::ostream& out, const std::vector<run::ScenarioRun>& runs
 // so that the elapsed time moves during a long scenario.
 class ProgressLine {
  public:
-  ProgressLine(std::ostream& out, std::size_t total, std::chrono::steady_clock::time_point started,
-               CheckOf capture, CheckOf live);
+  ProgressLine(std::ostream& out, std::size_t total, std::chrono::steady_clock::time_point started);
   ~ProgressLine();
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
@@ -64,8 +58,6 @@ class ProgressLine {
   std::ostream& out_;
   const std::chrono::steady_clock::time_point started_;
   const std::size_t total_;
-  CheckOf capture_;
-  CheckOf live_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;

@@ -1,5 +1,7 @@
 #include "harness/cli/serve_command.h"
 
+#include <CLI/CLI.hpp>
+#include <iostream>
 #include <memory>
 
 #include "captures/pcap_writer.h"
@@ -96,6 +98,28 @@ int serve_command(const ServeOptions& o, std::ostream& out, std::ostream& err,
     }
   }
   return status;
+}
+
+Command add_serve_command(CLI::App& rpcfit) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* serve = rpcfit.add_subcommand(
+      "serve",
+      "Serve rpcfit's test interface, whose opnums play server behaviours, until interrupted");
+  serve
+      ->add_option("BINDING", o->bindings,
+                   "Where to listen, e.g. ncacn_ip_tcp:127.0.0.1[0] (0: any port), ncalrpc:[name]")
+      ->required();
+  serve->add_option("--capture", o->capture, "Write the PDUs to this pcap file");
+  serve->add_flag("--json", o->json, "One JSON object per line");
+  serve->add_flag("--deaf", o->deaf,
+                  "Cancel-deaf server runtime: ignore co_cancel, orphaned and cl_cancel, fault a "
+                  "pending cancel on a first fragment with 0x6BD and disconnect");
+  serve->footer(
+      "Opnums (input: a little-endian uint32 where noted; every answer echoes the input):\n"
+      "  0 normal   1 slow (delay ms)   2 hung   3 cancel-aware, raises the cancel (answers after\n"
+      "  ms without one; 0: never)   4 cancel-aware, returns normally (as 3)   5 deny (status 5)\n"
+      "  6 crash (drops the connection after this many bytes of the response)");
+  return Command{serve, [o] { return serve_command(*o, std::cout, std::cerr, stop_on_signal()); }};
 }
 
 }  // namespace rpcfit::cli

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/cli/command.h"
+
 namespace rpcfit::cli {
 
 struct ServeOptions {
@@ -22,5 +24,7 @@ struct ServeOptions {
 // when a binding is malformed or cannot be listened on, or the capture cannot be written.
 int serve_command(const ServeOptions& o, std::ostream& out, std::ostream& err,
                   const std::function<void()>& wait_for_stop);
+
+Command add_serve_command(CLI::App& rpcfit);
 
 }  // namespace rpcfit::cli

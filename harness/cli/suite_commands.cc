@@ -1,11 +1,14 @@
 #include "harness/cli/suite_commands.h"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/suite_files.h"
-#include "harness/run/rules.h"
+#include "harness/model/rules.h"
 #include "harness/run/selection.h"
 
 namespace rpcfit::cli {
@@ -71,19 +74,14 @@ bool print_coverage(const std::vector<const run::Scenario*>& chosen, bool json, 
 }  // namespace
 
 int list_command(const ListOptions& o, std::ostream& out, std::ostream& err) {
-  run::Selection selection;
-  selection.filters = o.filters;
-  selection.excludes = o.excludes;
-  selection.tags = o.tags;
-  if (o.level == "must") selection.level = run::Level::must;
-  if (o.level == "should") selection.level = run::Level::should;
-  if (!o.level.empty() && !selection.level) {
-    err << "rpcfit: list: --level: expected must or should, got \"" << o.level << "\"\n";
+  const auto selection = parse_selection(o.selection, Sharding::none);
+  if (!selection) {
+    err << "rpcfit: list: " << selection.error() << '\n';
     return 2;
   }
   const auto load = load_suite(scenario_paths(o.paths), err);
   if (load.errors > 0) return 2;
-  const auto chosen = run::select(load.scenarios, selection);
+  const auto chosen = run::select(load.scenarios, *selection);
   if (o.coverage) {
     if (chosen.empty()) {
       err << "rpcfit: list: no scenario selected\n";
@@ -121,6 +119,27 @@ int validate_command(const std::vector<std::string>& paths, std::ostream& out, s
   }
   out << load.files << " file(s), " << load.scenarios.size() << " scenario(s): valid\n";
   return 0;
+}
+
+Command add_list_command(CLI::App& rpcfit) {
+  auto o = std::make_shared<ListOptions>();
+  CLI::App* list =
+      rpcfit.add_subcommand("list", "List scenarios: id, level, tags, spec rules, title");
+  list->add_option("PATH", o->paths, "Scenario files or directories (default: scenarios/)");
+  add_selection_options(*list, o->selection, Sharding::none);
+  list->add_flag("--json", o->json, "A JSON array of scenario objects");
+  list->add_flag("--coverage", o->coverage,
+                 "Each spec rule with the scenarios that name it, and the rules none names (exit "
+                 "1 when there is one)");
+  return Command{list, [o] { return list_command(*o, std::cout, std::cerr); }};
+}
+
+Command add_validate_command(CLI::App& rpcfit) {
+  auto paths = std::make_shared<std::vector<std::string>>();
+  CLI::App* validate = rpcfit.add_subcommand(
+      "validate", "Check scenario files without running them; problems as file:line:column");
+  validate->add_option("PATH", *paths, "Scenario files or directories (default: scenarios/)");
+  return Command{validate, [paths] { return validate_command(*paths, std::cout, std::cerr); }};
 }
 
 }  // namespace rpcfit::cli

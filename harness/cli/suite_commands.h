@@ -12,19 +12,22 @@
 #include <string>
 #include <vector>
 
+#include "harness/cli/command.h"
+#include "harness/cli/selection_options.h"
+
 namespace rpcfit::cli {
 
 struct ListOptions {
   std::vector<std::string> paths;
-  std::vector<std::string> filters;
-  std::vector<std::string> excludes;
-  std::vector<std::string> tags;
-  std::string level;
+  SelectionOptions selection;  // no --shard
   bool json = false;
   bool coverage = false;
 };
 
 int list_command(const ListOptions& options, std::ostream& out, std::ostream& err);
 int validate_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);
+
+Command add_list_command(CLI::App& rpcfit);
+Command add_validate_command(CLI::App& rpcfit);
 
 }  // namespace rpcfit::cli

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/run/scenario.h"
+#include "harness/model/scenario.h"
 
 namespace rpcfit::cli {
 

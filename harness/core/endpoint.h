@@ -36,6 +36,10 @@ struct Endpoint {
   auto operator<=>(const Endpoint&) const = default;
 };
 
+// What carries a conversation, as captures frame it: a TCP stream (connection-oriented PDUs,
+// whichever protocol sequence carried them) or UDP datagrams.
+enum class TransportKind : std::uint8_t { tcp, udp };
+
 // Wall-clock instants in captures: nanoseconds since the Unix epoch.
 using Timestamp = std::chrono::nanoseconds;
 

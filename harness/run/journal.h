@@ -12,7 +12,7 @@
 #include <mutex>
 #include <vector>
 
-#include "harness/run/observation.h"
+#include "harness/model/observation.h"
 
 namespace rpcfit::run {
 

@@ -8,18 +8,14 @@
 #include <stdexcept>
 #include <thread>
 
-#include "harness/run/timing.h"
+#include "harness/check/checks.h"
+#include "harness/check/timing.h"
 
 namespace rpcfit::run {
 namespace {
 
 constexpr auto kRegisterPatience = std::chrono::seconds(10);
 constexpr auto kSettlePoll = std::chrono::milliseconds(10);
-
-bool expects_running(const Scenario& scenario) {
-  return std::any_of(scenario.expect.calls.begin(), scenario.expect.calls.end(),
-                     [](const CallExpect& e) { return e.still_running; });
-}
 
 // Whether the expectation can only be checked once the routine has finished.
 bool needs_finish(const ServerCallExpect& e) {
@@ -32,59 +28,15 @@ bool has_event(const ServerCallRecord& call, server::EventKind kind) {
                      [&](const server::BehaviourEvent& e) { return e.kind == kind; });
 }
 
-// The API a timeline step calls.
-std::string api_name(StepKind kind) {
-  switch (kind) {
-    case StepKind::call:
-      return "the call";
-    case StepKind::cancel:
-      return "RpcCancelThreadEx";
-    case StepKind::cancel_thread:
-      return "RpcCancelThread";
-    case StepKind::async_cancel:
-      return "RpcAsyncCancelCall";
-    case StepKind::set_cancel_timeout:
-      return "RpcMgmtSetCancelTimeout";
-    case StepKind::open_thread:
-      return "OpenThread";
-    case StepKind::close_handle:
-      return "CloseHandle";
-    case StepKind::wait:
-      return "the wait";
-  }
-  return "?";
-}
-
-// Whether the step is one of the timeline's own API calls, run on its thread at its instant.
-bool runs_on_timeline(StepKind kind) {
-  switch (kind) {
-    case StepKind::cancel:
-    case StepKind::cancel_thread:
-    case StepKind::async_cancel:
-    case StepKind::open_thread:
-    case StepKind::close_handle:
-      return true;
-    case StepKind::call:
-    case StepKind::set_cancel_timeout:
-    case StepKind::wait:
-      return false;
-  }
-  return false;
-}
-
-// Whether the step opens a handle to `thread` (a cancel naming a thread, open_thread).
+// Whether the step opens a handle to its `thread` (open_thread, a cancel naming no handle).
 bool opens_handle(const Step& step) {
-  switch (step.kind) {
-    case StepKind::cancel:
-    case StepKind::cancel_thread:
+  switch (traits(step.kind).handle) {
+    case HandleUse::named_or_opened:
       return step.handle.empty() && !step.null_handle;
-    case StepKind::open_thread:
+    case HandleUse::opened:
       return true;
-    case StepKind::call:
-    case StepKind::async_cancel:
-    case StepKind::set_cancel_timeout:
-    case StepKind::close_handle:
-    case StepKind::wait:
+    case HandleUse::none:
+    case HandleUse::named:
       return false;
   }
   return false;
@@ -98,16 +50,17 @@ std::string step_label(const Scenario& scenario, std::size_t index) {
 
 }  // namespace
 
-Playback::Playback(RuntimeDriver& driver, const RunSettings& settings,
-                   const CaptureFactory& captures, const Scenario& scenario, unsigned repetition,
-                   std::uint64_t seed, std::filesystem::path dir)
+Playback::Playback(RuntimeDriver& driver, const RunSettings& settings, CaptureStore* store,
+                   const Scenario& scenario, unsigned repetition, std::uint64_t seed,
+                   std::filesystem::path dir)
     : driver_(driver),
       settings_(settings),
       scenario_(scenario),
       seed_(seed),
       dir_(std::move(dir)),
       world_(std::make_unique<World>(settings.time_scale)) {
-  if (captures) world_->capture = captures(scenario, repetition);
+  if (store) world_->capture = store->open(scenario, repetition);
+  captured_ = world_->capture != nullptr;
 }
 
 Playback::~Playback() {
@@ -308,7 +261,8 @@ bool Playback::run_api_step(std::size_t index) {
   if (step.kind == StepKind::async_cancel)
     target.async_call = static_cast<int>(call_index(step.call));
   w->timeline->post(
-      api_name(step.kind) + " of " + step_label(scenario_, index), [w, index, step, target] {
+      std::string(traits(step.kind).api) + " of " + step_label(scenario_, index),
+      [w, index, step, target] {
         StepRecord record;
         record.step = index;
         record.began = w->clock.now();
@@ -322,7 +276,7 @@ bool Playback::run_api_step(std::size_t index) {
                              watchdog_)) {
     return true;
   }
-  stuck_ = step_label(scenario_, index) + ": " + api_name(step.kind) +
+  stuck_ = step_label(scenario_, index) + ": " + std::string(traits(step.kind).api) +
            " did not return; the timeline's thread is " + w->timeline->state() + "; " +
            waiting_for(w->journal->calls());
   return false;
@@ -337,48 +291,56 @@ bool Playback::run_step(std::size_t index) {
     return false;
   }
   std::this_thread::sleep_until(when);  // the timeline's schedule, not a synchronisation
-  switch (step.kind) {
-    case StepKind::call:
-      post_call(index);
-      return true;
-    case StepKind::set_cancel_timeout:
-      thread(step.thread)
-          ->post("RpcMgmtSetCancelTimeout(" + std::to_string(step.timeout) + ")",
-                 [w, index, timeout = step.timeout] {
-                   const Duration at = w->clock.now();
-                   const RpcStatus s = w->session->set_cancel_timeout(timeout);
-                   const Duration ended = w->clock.now();
-                   w->journal->update([&](std::vector<StepRecord>& steps, auto&) {
-                     steps[index].ran = true;
-                     steps[index].began = at;
-                     steps[index].ended = ended;
-                     steps[index].returned = s;
-                   });
-                 });
-      return true;
-    case StepKind::cancel:
-    case StepKind::cancel_thread:
-    case StepKind::async_cancel:
-    case StepKind::open_thread:
-    case StepKind::close_handle:
-      return run_api_step(index);
-    case StepKind::wait: {
-      const Duration began = w->clock.now();
-      w->journal->update([&](std::vector<StepRecord>& steps, auto&) {
-        steps[index].ran = true;
-        steps[index].began = began;
-      });
-      const std::size_t call = call_index(step.call);
-      if (w->journal->wait_until(
-              [call](const auto&, const auto& calls) { return calls[call].ended; }, watchdog_)) {
-        return true;
+  switch (traits(step.kind).runs_on) {
+    case StepRunsOn::client_thread:
+      if (step.kind == StepKind::call) {
+        post_call(index);
+      } else {
+        post_set_cancel_timeout(index);
       }
-      stuck_ = step_label(scenario_, index) + " waited for call " + step.call + " to end; " +
-               waiting_for(w->journal->calls());
-      return false;
-    }
+      return true;
+    case StepRunsOn::timeline:
+      return run_api_step(index);
+    case StepRunsOn::runner:
+      return run_wait(index);
   }
   return true;
+}
+
+void Playback::post_set_cancel_timeout(std::size_t index) {
+  const Step& step = scenario_.steps[index];
+  World* w = world_.get();
+  thread(step.thread)
+      ->post("RpcMgmtSetCancelTimeout(" + std::to_string(step.timeout) + ")",
+             [w, index, timeout = step.timeout] {
+               const Duration at = w->clock.now();
+               const RpcStatus s = w->session->set_cancel_timeout(timeout);
+               const Duration ended = w->clock.now();
+               w->journal->update([&](std::vector<StepRecord>& steps, auto&) {
+                 steps[index].ran = true;
+                 steps[index].began = at;
+                 steps[index].ended = ended;
+                 steps[index].returned = s;
+               });
+             });
+}
+
+bool Playback::run_wait(std::size_t index) {
+  const Step& step = scenario_.steps[index];
+  World* w = world_.get();
+  const Duration began = w->clock.now();
+  w->journal->update([&](std::vector<StepRecord>& steps, auto&) {
+    steps[index].ran = true;
+    steps[index].began = began;
+  });
+  const std::size_t call = call_index(step.call);
+  if (w->journal->wait_until([call](const auto&, const auto& calls) { return calls[call].ended; },
+                             watchdog_)) {
+    return true;
+  }
+  stuck_ = step_label(scenario_, index) + " waited for call " + step.call + " to end; " +
+           waiting_for(w->journal->calls());
+  return false;
 }
 
 std::optional<std::string> Playback::late_step(const Observation& observed,
@@ -389,7 +351,7 @@ std::optional<std::string> Playback::late_step(const Observation& observed,
     const Step& step = scenario_.steps[record.step];
     // The timeline's own API calls run at their instant; a call or set_cancel_timeout may wait
     // for its thread by design, and a wait waits.
-    if (!runs_on_timeline(step.kind)) continue;
+    if (traits(step.kind).runs_on != StepRunsOn::timeline) continue;
     const Duration late = record.began - step.at;
     if (late <= allowed) continue;
     return step_label(scenario_, record.step) + " ran " + format_instant(late) +
@@ -536,14 +498,13 @@ void Playback::play(ScenarioRun& run) {
     run.reason = "shutdown: " + trouble_after;
     return;
   }
-  const TimingSettings timing{settings_.time_scale, settings_.tolerance_scale};
+  const TimingSettings timing = settings_.timing();
   if (auto late = late_step(run.observed, timing)) {
     run.verdict = Verdict::error;
     run.reason = "harness: " + *late;
     return;
   }
   run.mismatches = check(scenario_, run.observed, timing);
-  judge(scenario_, run);
 }
 
 }  // namespace rpcfit::run

@@ -11,25 +11,30 @@
 #include <string>
 #include <vector>
 
+#include "harness/check/timing.h"
 #include "harness/core/clock.h"
 #include "harness/run/client_thread.h"
 #include "harness/run/journal.h"
 #include "harness/run/runner.h"
-#include "harness/run/timing.h"
 
 namespace rpcfit::run {
 
 class Playback {
  public:
-  Playback(RuntimeDriver& driver, const RunSettings& settings, const CaptureFactory& captures,
+  // `store`, when not null, gives the sink of the scenario's capture.
+  Playback(RuntimeDriver& driver, const RunSettings& settings, CaptureStore* store,
            const Scenario& scenario, unsigned repetition, std::uint64_t seed,
            std::filesystem::path dir);
   ~Playback();  // ends what still runs (when play() did not), then removes or abandons the world
 
-  // Plays the scenario and fills run's verdict, reason, mismatches and observation.
+  // Plays the scenario and fills run's observation and the mismatches of its expectations, or
+  // its verdict and reason when it is an ERROR or a SKIP. The verdict of a run that played to its
+  // end is the runner's to make (judge()), once the capture checks are in.
   void play(ScenarioRun& run);
   // Whether a thread could not be ended; the world is then abandoned, not destroyed.
   bool left_behind() const { return left_behind_; }
+  // Whether the scenario's capture was kept (the store gave a sink).
+  bool captured() const { return captured_; }
 
  private:
   struct World {
@@ -53,7 +58,11 @@ class Playback {
   bool start_threads(std::string& trouble);
   // Runs step `index` at its instant; false when the watchdog fired (reason in stuck_).
   bool run_step(std::size_t index);
+  // The steps that run on a client thread (StepRunsOn::client_thread), queued on it.
   void post_call(std::size_t index);
+  void post_set_cancel_timeout(std::size_t index);
+  // A wait (StepRunsOn::runner): until its call has ended; false when the watchdog fired.
+  bool run_wait(std::size_t index);
   // Runs an API step on the timeline's thread and waits for it until the watchdog's deadline.
   bool run_api_step(std::size_t index);
   static void perform(World& w, const Step& step, const ApiTarget& target, StepRecord& record);
@@ -82,6 +91,7 @@ class Playback {
   std::string stuck_;
   bool threads_ended_ = false;
   bool left_behind_ = false;
+  bool captured_ = false;
 };
 
 }  // namespace rpcfit::run

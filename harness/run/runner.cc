@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "harness/core/random.h"
+#include "harness/run/capture_checks.h"
 #include "harness/run/client_thread.h"
 #include "harness/run/journal.h"
 #include "harness/run/playback.h"
@@ -45,24 +46,12 @@ Result<std::filesystem::path, std::string> make_private_dir(const std::filesyste
 
 }  // namespace
 
-void judge(const Scenario& scenario, ScenarioRun& run) {
-  run.verdict = verdict_of(scenario.xfail.has_value(), run.mismatches);
-  run.reason.clear();
-  if (run.verdict == Verdict::xfail) run.reason = *scenario.xfail;
-  if (run.verdict == Verdict::xpass) {
-    run.reason = "marked as a known failure (" + *scenario.xfail + ") but passed";
-  }
-}
-
 std::uint64_t scenario_seed(std::uint64_t run_seed, std::string_view id, unsigned repetition) {
   return Random(run_seed).fork(fnv1a(id) ^ (0x9e3779b97f4a7c15ULL * (repetition + 1ULL))).seed();
 }
 
-Runner::Runner(RuntimeDriver& driver, RunSettings settings, CaptureFactory captures, AfterRun after)
-    : driver_(driver),
-      settings_(settings),
-      captures_(std::move(captures)),
-      after_(std::move(after)) {
+Runner::Runner(RuntimeDriver& driver, RunSettings settings, CaptureStore* store)
+    : driver_(driver), settings_(std::move(settings)), store_(store) {
   if (settings_.jobs == 0) settings_.jobs = 1;
   if (settings_.repeat == 0) settings_.repeat = 1;
   if (!(settings_.time_scale > 0)) settings_.time_scale = 1.0;
@@ -87,7 +76,7 @@ ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
   }
   std::optional<Playback> playback;
   try {
-    playback.emplace(driver_, settings_, captures_, scenario, repetition, run.seed, *dir);
+    playback.emplace(driver_, settings_, store_, scenario, repetition, run.seed, *dir);
   } catch (const std::exception& e) {
     std::error_code ec;
     std::filesystem::remove_all(*dir, ec);  // nothing ran in it
@@ -102,11 +91,13 @@ ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
       run.reason = std::string("harness: ") + e.what();
     }
     const bool left_behind = playback->left_behind();
+    const bool captured = playback->captured();
     playback.reset();  // ends what still runs; removes the directory, or abandons it with the world
-    if (after_ && !left_behind && run.verdict != Verdict::error && run.verdict != Verdict::skip) {
+    // Played to its end (no ERROR or SKIP, so no thread was left behind and the capture is
+    // closed): the capture checks join the expectations' mismatches, and the verdict is made.
+    if (!left_behind && run.verdict != Verdict::error && run.verdict != Verdict::skip) {
       try {
-        for (Mismatch& m : after_(scenario, run))
-          run.mismatches.push_back(std::move(m));
+        if (store_ && captured) check_captures(*store_, settings_, scenario, run);
         judge(scenario, run);
       } catch (const std::exception& e) {
         run.verdict = Verdict::error;

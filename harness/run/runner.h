@@ -27,12 +27,10 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/run/checks.h"
-#include "harness/run/observation.h"
-#include "harness/run/scenario.h"
-#include "harness/run/timing.h"
-#include "harness/run/verdict.h"
-#include "harness/seams/capture_sink.h"
+#include "harness/check/timing.h"
+#include "harness/model/scenario.h"
+#include "harness/model/scenario_run.h"
+#include "harness/seams/capture_store.h"
 #include "harness/seams/runtime_driver.h"
 
 namespace rpcfit::run {
@@ -48,41 +46,20 @@ struct RunSettings {
   std::chrono::milliseconds watchdog_grace{10000};
   // Where private run directories are made; empty: a directory under $TMPDIR or /tmp.
   std::filesystem::path work_dir;
-};
+  // --update-captures: the golden check records or refreshes the goldens of passing scenarios.
+  bool update_captures = false;
 
-// A capture sink per scenario run (e.g. a pcap under the run's output folder); the runner closes
-// it by destroying it after the session. Null factory or null sink: none. It may throw: the
-// scenario is then an ERROR with the exception's text.
-using CaptureFactory =
-    std::function<std::unique_ptr<CaptureSink>(const Scenario& scenario, unsigned repetition)>;
-
-struct ScenarioRun;
-// Checks made once a scenario's world is gone and its capture closed (the golden capture's
-// comparison): they return more mismatches, and the verdict is made again with them. Not called
-// for an ERROR or SKIP, nor when a thread was left behind (the capture is still open). It may
-// throw: the scenario is then an ERROR.
-using AfterRun = std::function<std::vector<Mismatch>(const Scenario& scenario, ScenarioRun& run)>;
-
-struct ScenarioRun {
-  const Scenario* scenario = nullptr;
-  unsigned repetition = 0;  // 0-based
-  std::uint64_t seed = 0;
-  Verdict verdict = Verdict::pass;
-  std::vector<Mismatch> mismatches;  // fail, xfail
-  std::string reason;                // error, skip, xfail (the scenario's), xpass
-  Observation observed;
-  std::chrono::nanoseconds wall{};  // real time the scenario took
+  // The settings every timing check of the run uses.
+  TimingSettings timing() const { return TimingSettings{time_scale, tolerance_scale}; }
 };
 
 std::uint64_t scenario_seed(std::uint64_t run_seed, std::string_view id, unsigned repetition);
-// The verdict of a run that played to its end, from its mismatches and the scenario's known-failure
-// mark (PASS, FAIL, XFAIL or XPASS), with the reason that goes with it.
-void judge(const Scenario& scenario, ScenarioRun& run);
 
 class Runner {
  public:
-  Runner(RuntimeDriver& driver, RunSettings settings, CaptureFactory captures = {},
-         AfterRun after = {});
+  // `store` keeps each scenario run's capture and backs the capture checks; null: no capture is
+  // kept or checked.
+  Runner(RuntimeDriver& driver, RunSettings settings, CaptureStore* store = nullptr);
 
   // Plays one scenario to its verdict. Never throws for a scenario's sake.
   ScenarioRun run_one(const Scenario& scenario, unsigned repetition = 0);
@@ -99,8 +76,7 @@ class Runner {
  private:
   RuntimeDriver& driver_;
   RunSettings settings_;
-  CaptureFactory captures_;
-  AfterRun after_;
+  CaptureStore* store_;
 };
 
 }  // namespace rpcfit::run

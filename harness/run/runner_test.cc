@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -307,49 +308,95 @@ TEST(Runner, HarnessTroubleMidRunIsAnErrorAndLeavesNothingBehind) {
   EXPECT_EQ(work.entries(), 0u);
 }
 
+// A CaptureStore in memory: every run's capture is `actual`, the goldens are `goldens` by path;
+// it remembers what the runner asked of it. open() throws for a scenario called "unwritable",
+// read() for one called "throws".
+class MemoryStore : public CaptureStore {
+ public:
+  struct NullSink : CaptureSink {
+    void connection_opened(Timestamp, const Endpoint&, const Endpoint&) override {}
+    void pdu(const CapturedPdu&) override {}
+    void connection_closed(Timestamp, const Endpoint&, const Endpoint&) override {}
+  };
+  std::unique_ptr<CaptureSink> open(const Scenario& scenario, unsigned) override {
+    if (scenario.id == "unwritable") {
+      throw std::runtime_error("cannot write out/x/capture.pcap: Permission denied");
+    }
+    return std::make_unique<NullSink>();
+  }
+  Stored read(const Scenario& scenario, unsigned, Timestamp origin) override {
+    read_ids.push_back(scenario.id);
+    EXPECT_NE(origin, Timestamp{});
+    if (scenario.id == "throws") throw std::runtime_error("cannot read the capture");
+    return Stored{scenario.id + "/capture.pcap", actual};
+  }
+  std::optional<NormalizedCapture> golden(const std::string& path) override {
+    const auto it = goldens.find(path);
+    if (it == goldens.end()) return std::nullopt;
+    return it->second;
+  }
+  void record_golden(const std::string& path, const NormalizedCapture& capture) override {
+    goldens[path] = capture;
+    recorded.push_back(path);
+  }
+  LiveEvidence live_paths(const Scenario&, unsigned) const override { return {}; }
+  LiveEvidence live(const Scenario&, unsigned) override { return {}; }
+
+  NormalizedCapture actual;
+  std::map<std::string, NormalizedCapture> goldens;
+  std::vector<std::string> read_ids;
+  std::vector<std::string> recorded;
+};
+
+NormalizedCapture one_pdu(const std::string& text) {
+  NormalizedCapture c;
+  NormalizedPdu p;
+  p.text = text;
+  c.pdus.push_back(p);
+  return c;
+}
+
 // A capture that cannot be made (an unwritable --out) is an ERROR, not a run without one.
 TEST(Runner, ACaptureThatCannotBeMadeIsAnError) {
   FakeDriver driver;
   WorkDir work;
-  Scenario s = scenario("no-capture");
+  Scenario s = scenario("unwritable");
   s.steps = {call_step("c1", 0)};
   RunSettings settings = fast();
   settings.work_dir = work.path();
-  CaptureFactory refusing = [](const Scenario&, unsigned) -> std::unique_ptr<CaptureSink> {
-    throw std::runtime_error("cannot write out/x/capture.pcap: Permission denied");
-  };
-  const ScenarioRun run = Runner(driver, settings, refusing).run_one(s);
+  MemoryStore store;
+  const ScenarioRun run = Runner(driver, settings, &store).run_one(s);
   EXPECT_EQ(run.verdict, Verdict::error);
   EXPECT_EQ(run.reason, "harness: cannot write out/x/capture.pcap: Permission denied");
   EXPECT_EQ(work.entries(), 0u);
   EXPECT_EQ(driver.opened(), 0);
 }
 
-// Checks made after the world is gone (the golden capture's) add mismatches, and the verdict is
-// made again with them; they see the observation, and are not made for an ERROR or a SKIP.
-TEST(Runner, AfterRunChecksJoinTheVerdict) {
+// The capture checks, made once the world is gone, join the expectations' mismatches before the
+// one verdict; they see the observation, and are not made for an ERROR or a SKIP.
+TEST(Runner, CaptureChecksJoinTheVerdict) {
   FakeDriver driver;
+  MemoryStore store;
+  store.actual = one_pdu("request call_id=1");
+  store.goldens["captures/golden/after.pcap"] = one_pdu("request call_id=2");
+  store.goldens["captures/golden/known.pcap"] = one_pdu("request call_id=1");
   Scenario s = scenario("after");
   s.steps = {call_step("c1", 0)};
-  std::vector<std::string> seen;
-  AfterRun after = [&](const Scenario& sc, ScenarioRun& run) -> std::vector<Mismatch> {
-    seen.push_back(sc.id + " " + std::string(verdict_name(run.verdict)));
-    EXPECT_NE(run.observed.capture_origin, Timestamp{});
-    if (sc.id == "throws") throw std::runtime_error("cannot read the capture");
-    if (sc.id == "after") return {Mismatch{"capture", "golden g.pcap", "1 missing", {}, ""}};
-    return {};
-  };
-  Runner runner(driver, fast(), {}, after);
+  Runner runner(driver, fast(), &store);
   const ScenarioRun failed = runner.run_one(s);
   EXPECT_EQ(failed.verdict, Verdict::fail);
   ASSERT_EQ(failed.mismatches.size(), 1u);
   EXPECT_EQ(failed.mismatches[0].field, "capture");
+  ASSERT_TRUE(failed.capture);
+  EXPECT_EQ(failed.capture->status, "differs");
+  EXPECT_EQ(failed.capture->path, "after/capture.pcap");
 
   Scenario known = s;
   known.id = "known";
   known.xfail = "the golden is stale";
   const ScenarioRun xpass = runner.run_one(known);
   EXPECT_EQ(xpass.verdict, Verdict::xpass);
+  EXPECT_EQ(xpass.capture->status, "match");
 
   Scenario throws = s;
   throws.id = "throws";
@@ -361,7 +408,29 @@ TEST(Runner, AfterRunChecksJoinTheVerdict) {
   skipped.id = "skipped";
   skipped.skip = "not here";
   EXPECT_EQ(runner.run_one(skipped).verdict, Verdict::skip);
-  EXPECT_EQ(seen, (std::vector<std::string>{"after PASS", "known XPASS", "throws PASS"}));
+  EXPECT_EQ(store.read_ids, (std::vector<std::string>{"after", "known", "throws"}));
+}
+
+// --update-captures records the golden of a passing scenario, never of a failing one.
+TEST(Runner, UpdateCapturesRecordsTheGoldensOfPassingScenariosOnly) {
+  FakeDriver driver;
+  MemoryStore store;
+  store.actual = one_pdu("request call_id=1");
+  RunSettings settings = fast();
+  settings.update_captures = true;
+  Runner runner(driver, settings, &store);
+  Scenario passes = scenario("passes");
+  passes.steps = {call_step("c1", 0)};
+  const ScenarioRun recorded = runner.run_one(passes);
+  EXPECT_EQ(recorded.verdict, Verdict::pass);
+  EXPECT_EQ(recorded.capture->status, "recorded");
+  Scenario fails = passes;
+  fails.id = "fails";
+  fails.expect.calls = {ends_with("c1", status::kCallCancelled)};
+  const ScenarioRun failed = runner.run_one(fails);
+  EXPECT_EQ(failed.verdict, Verdict::fail);
+  EXPECT_EQ(failed.capture->status, "no-golden");
+  EXPECT_EQ(store.recorded, (std::vector<std::string>{"captures/golden/passes.pcap"}));
 }
 
 TEST(Runner, ObservesAStillRunningCallUntilTheTimeout) {

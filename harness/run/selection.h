@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "harness/core/result.h"
-#include "harness/run/scenario.h"
+#include "harness/model/scenario.h"
 
 namespace rpcfit::run {
 

@@ -7,8 +7,6 @@
 
 namespace rpcfit {
 
-enum class TransportKind : std::uint8_t { tcp, udp };
-
 struct CapturedPdu {
   Timestamp time{};
   TransportKind transport = TransportKind::tcp;

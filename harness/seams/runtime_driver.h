@@ -17,8 +17,8 @@
 #include "harness/core/clock.h"
 #include "harness/core/result.h"
 #include "harness/core/status.h"
-#include "harness/run/observation.h"
-#include "harness/run/scenario.h"
+#include "harness/model/observation.h"
+#include "harness/model/scenario.h"
 #include "harness/seams/capture_sink.h"
 
 namespace rpcfit::run {

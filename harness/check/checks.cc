@@ -1,0 +1,176 @@
+#include "harness/check/checks.h"
+
+#include "harness/check/check_internal.h"
+
+namespace rpcfit::run {
+namespace internal {
+namespace {
+
+const StepRecord* record_of(const Observation& observed, std::size_t step) {
+  // A step that ran has one record that says so; a record with ran=false only says it was due.
+  for (const StepRecord& record : observed.steps) {
+    if (record.step == step && record.ran) return &record;
+  }
+  return nullptr;
+}
+
+bool reports_handle(StepKind kind) {
+  return traits(kind).result == StepResult::handle;
+}
+
+// close_handle (and open_thread) succeed or not; `expect` says which with RPC_S_OK or another
+// status, so both sides are written as success or failure.
+std::string handle_text(bool ok) {
+  return ok ? "success" : "failure";
+}
+
+void check_step(const Step& step, std::size_t index, const StepRecord* record,
+                std::vector<Mismatch>& out) {
+  const std::string field =
+      "step " + std::to_string(index + 1) + " (" + std::string(step_name(step.kind)) + ") returned";
+  const SourceLoc& loc = loc_or(step.expect_loc, step.loc);
+  const bool handle = reports_handle(step.kind);
+  const std::string expected =
+      handle ? handle_text(*step.expect == status::kOk) : status_text(*step.expect);
+  if (record == nullptr) {
+    out.push_back({field, expected, "did not run", loc, {}});
+    return;
+  }
+  std::string actual;
+  if (handle) {
+    actual = record->handle_ok ? handle_text(*record->handle_ok) : "nothing recorded";
+  } else {
+    actual = record->returned ? status_text(*record->returned) : "nothing recorded";
+  }
+  if (actual != expected) out.push_back({field, expected, actual, loc, {}});
+}
+
+// CS-RET-1: the API returned within the bound, or within the real-time floor every timing check
+// allows (timing.h), times the tolerance scale.
+void check_return_time(const Step& step, std::size_t index, const StepRecord* record,
+                       const TimingSettings& settings, std::vector<Mismatch>& out) {
+  const std::string field =
+      "step " + std::to_string(index + 1) + " (" + std::string(step_name(step.kind)) + ") took";
+  const SourceLoc& loc = loc_or(step.returns_within_loc, step.loc);
+  const std::string expected = "at most " + format_instant(*step.returns_within);
+  if (record == nullptr) {
+    out.push_back({field, expected, "did not run", loc, {}});
+    return;
+  }
+  const Duration took = record->ended - record->began;
+  const Tolerance bound{*step.returns_within, 0, {}};
+  const Duration allowed = tolerance_for(bound, Duration{}, settings);
+  if (took > allowed) {
+    out.push_back(
+        {field, expected, format_instant(took), loc, "allowed " + format_instant(allowed)});
+  }
+}
+
+const CallRecord* call_record(const Observation& observed, const std::string& id) {
+  for (const CallRecord& record : observed.calls) {
+    if (record.id == id) return &record;
+  }
+  return nullptr;
+}
+
+std::string call_status_text(const CallRecord& record) {
+  return status_text(record.returned ? status::kOk : record.status);
+}
+
+void check_call(const CallExpect& expect, const CallRecord* record, const Scenario& scenario,
+                const TimingSettings& settings, std::vector<Mismatch>& out) {
+  const std::string name = "call " + expect.call;
+  if (record == nullptr || !record->started) {
+    out.push_back({name, "started", record ? "never started" : "no record", expect.loc, {}});
+    return;
+  }
+  if (expect.status) {
+    const std::string expected = status_text(*expect.status);
+    const std::string actual = record->ended ? call_status_text(*record) : "still running";
+    if (actual != expected) {
+      out.push_back({name + " status", expected, actual, loc_or(expect.status_loc, expect.loc),
+                     record->detail});
+    }
+  }
+  if (expect.ended_at) {
+    const std::string field = name + " ended at";
+    if (!record->ended) {
+      out.push_back({field,
+                     format_instant(expect.ended_at->at),
+                     "still running",
+                     loc_or(expect.ended_at->loc, expect.loc),
+                     {}});
+    } else if (auto m =
+                   timing_mismatch(field, *expect.ended_at, record->ended_at, scenario, settings)) {
+      out.push_back(*m);
+    }
+  }
+  if (expect.output_bytes && (!record->ended || record->output_bytes != *expect.output_bytes)) {
+    out.push_back({name + " output_bytes",
+                   std::to_string(*expect.output_bytes),
+                   record->ended ? std::to_string(record->output_bytes) : "still running",
+                   loc_or(expect.output_loc, expect.loc),
+                   {}});
+  }
+  if (expect.still_running && record->ended) {
+    out.push_back(
+        {name + " still_running", "still running",
+         "ended at " + format_instant(record->ended_at) + " with " + call_status_text(*record),
+         expect.loc, record->detail});
+  }
+}
+
+}  // namespace
+
+const SourceLoc& loc_or(const SourceLoc& primary, const SourceLoc& fallback) {
+  return primary.file.empty() && primary.line == 0 ? fallback : primary;
+}
+
+std::string status_text(RpcStatus status) {
+  if (auto name = rpc_status_name(status)) return std::string(*name);
+  return std::to_string(status);
+}
+
+std::string bool_text(bool value) {
+  return value ? "true" : "false";
+}
+
+std::optional<Mismatch> timing_mismatch(const std::string& field, const ExpectedTime& expected,
+                                        Duration actual, const Scenario& scenario,
+                                        const TimingSettings& settings) {
+  const TimingCheck check = check_instant(scenario, expected.at, actual, settings);
+  if (check.ok) return std::nullopt;
+  return Mismatch{field, format_instant(check.expected), format_instant(check.actual), expected.loc,
+                  "tolerance " + format_tolerance(check)};
+}
+
+void check_steps(const Scenario& scenario, const Observation& observed,
+                 const TimingSettings& settings, std::vector<Mismatch>& out) {
+  for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
+    const Step& step = scenario.steps[i];
+    const StepRecord* record = record_of(observed, i);
+    if (step.expect) check_step(step, i, record, out);
+    if (step.returns_within) check_return_time(step, i, record, settings, out);
+  }
+}
+
+void check_calls(const Scenario& scenario, const Observation& observed,
+                 const TimingSettings& settings, std::vector<Mismatch>& out) {
+  for (const CallExpect& expect : scenario.expect.calls) {
+    check_call(expect, call_record(observed, expect.call), scenario, settings, out);
+  }
+}
+
+}  // namespace internal
+
+std::vector<Mismatch> check(const Scenario& scenario, const Observation& observed,
+                            const TimingSettings& settings) {
+  std::vector<Mismatch> out;
+  internal::check_steps(scenario, observed, settings, out);
+  internal::check_calls(scenario, observed, settings, out);
+  internal::check_server(scenario, observed, settings, out);
+  internal::check_wire(scenario, observed, settings, out);
+  return out;
+}
+
+}  // namespace rpcfit::run

@@ -1,0 +1,276 @@
+// The step and call parts of check(), to_string(Mismatch), and the order of all parts.
+#include "harness/check/checks.h"
+
+#include <gtest/gtest.h>
+
+#include "harness/check/check_test_util.h"
+
+namespace rpcfit::run {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::dump;
+using testing::line;
+using Dumps = std::vector<std::string>;
+
+Step step(StepKind kind, Duration at, SourceLoc loc) {
+  Step s;
+  s.kind = kind;
+  s.at = at;
+  s.loc = std::move(loc);
+  return s;
+}
+
+StepRecord ran(std::size_t index) {
+  StepRecord r;
+  r.step = index;
+  r.ran = true;
+  return r;
+}
+
+// call at 0, RpcCancelThreadEx at 100ms that must return RPC_S_OK, CloseHandle of a handle that
+// must be refused.
+struct StepFixture {
+  Scenario scenario;
+  Observation observed;
+  StepFixture() {
+    scenario.steps.push_back(step(StepKind::call, Duration{0}, line(5)));
+    Step cancel = step(StepKind::cancel, milliseconds(100), line(7));
+    cancel.expect = status::kOk;
+    cancel.expect_loc = line(7, 40);
+    scenario.steps.push_back(cancel);
+    Step close = step(StepKind::close_handle, milliseconds(200), line(9));
+    close.expect = status::kInvalidArg;
+    scenario.steps.push_back(close);
+    observed.steps = {ran(0), ran(1), ran(2)};
+    observed.steps[1].returned = status::kOk;
+    observed.steps[2].handle_ok = false;
+  }
+  Dumps run() const { return dump(check(scenario, observed, TimingSettings{})); }
+};
+
+TEST(CheckSteps, PassWhenEveryStepReturnedWhatItExpects) {
+  EXPECT_EQ(StepFixture().run(), Dumps{});
+}
+
+TEST(CheckSteps, WrongStatusByName) {
+  StepFixture f;
+  f.observed.steps[1].returned = status::kNotCancelled;
+  EXPECT_EQ(f.run(),
+            Dumps{"step 2 (cancel) returned | RPC_S_OK | RPC_S_NOT_CANCELLED | s.yaml:7:40 | "});
+}
+
+TEST(CheckSteps, UnnamedStatusAsNumber) {
+  StepFixture f;
+  f.observed.steps[1].returned = 4242;
+  EXPECT_EQ(f.run(), Dumps{"step 2 (cancel) returned | RPC_S_OK | 4242 | s.yaml:7:40 | "});
+}
+
+TEST(CheckSteps, CloseHandleComparesSuccess) {
+  StepFixture f;
+  f.observed.steps[2].handle_ok = true;
+  // No expect_loc: the step's own line.
+  EXPECT_EQ(f.run(), Dumps{"step 3 (close_handle) returned | failure | success | s.yaml:9:3 | "});
+  f.scenario.steps[2].expect = status::kOk;
+  EXPECT_EQ(f.run(), Dumps{});
+  f.observed.steps[2].handle_ok.reset();
+  EXPECT_EQ(f.run(),
+            Dumps{"step 3 (close_handle) returned | success | nothing recorded | s.yaml:9:3 | "});
+}
+
+TEST(CheckSteps, StepThatDidNotRun) {
+  StepFixture f;
+  f.observed.steps[1].ran = false;
+  f.observed.steps.pop_back();
+  EXPECT_EQ(f.run(),
+            (Dumps{"step 2 (cancel) returned | RPC_S_OK | did not run | s.yaml:7:40 | ",
+                   "step 3 (close_handle) returned | failure | did not run | s.yaml:9:3 | "}));
+}
+
+TEST(CheckSteps, StepWithoutExpectMayNotRun) {
+  StepFixture f;
+  f.observed.steps.erase(f.observed.steps.begin());
+  EXPECT_EQ(f.run(), Dumps{});
+}
+
+TEST(CheckSteps, RanWithoutAStatus) {
+  StepFixture f;
+  f.observed.steps[1].returned.reset();
+  EXPECT_EQ(f.run(),
+            Dumps{"step 2 (cancel) returned | RPC_S_OK | nothing recorded | s.yaml:7:40 | "});
+}
+
+// CS-RET-1: returns_within bounds how long the API took, widened by the real-time floor and the
+// tolerance scale as every timing check is.
+TEST(CheckSteps, ReturnsWithin) {
+  StepFixture f;
+  f.scenario.steps[1].returns_within = milliseconds(50);
+  f.scenario.steps[1].returns_within_loc = line(7, 60);
+  f.observed.steps[1].began = milliseconds(100);
+  f.observed.steps[1].ended = milliseconds(101);
+  EXPECT_EQ(f.run(), Dumps{});
+  f.observed.steps[1].ended = milliseconds(250);
+  EXPECT_EQ(f.run(), Dumps{"step 2 (cancel) took | at most 50ms | 150ms | s.yaml:7:60 | allowed "
+                           "50ms"});
+  // At time scale 0.05 the 20 ms real-time floor is 400 ms of scenario time.
+  TimingSettings scaled;
+  scaled.time_scale = 0.05;
+  EXPECT_EQ(dump(check(f.scenario, f.observed, scaled)), Dumps{});
+  TimingSettings wider;
+  wider.tolerance_scale = 4;
+  EXPECT_EQ(dump(check(f.scenario, f.observed, wider)), Dumps{});
+  f.observed.steps.erase(f.observed.steps.begin() + 1);
+  EXPECT_EQ(f.run(), (Dumps{"step 2 (cancel) returned | RPC_S_OK | did not run | s.yaml:7:40 | ",
+                            "step 2 (cancel) took | at most 50ms | did not run | s.yaml:7:60 | "}));
+}
+
+// call c1 at 0, cancel at 100ms; c1 must raise RPC_S_CALL_CANCELLED at 2.1s with no output.
+struct CallFixture {
+  Scenario scenario;
+  Observation observed;
+  CallFixture() {
+    scenario.steps.push_back(step(StepKind::call, Duration{0}, line(5)));
+    scenario.steps.push_back(step(StepKind::cancel, milliseconds(100), line(6)));
+    CallExpect c;
+    c.call = "c1";
+    c.loc = line(12);
+    c.status = status::kCallCancelled;
+    c.status_loc = line(12, 11);
+    c.ended_at = ExpectedTime{milliseconds(2100), line(12, 40)};
+    c.output_bytes = 0;
+    c.output_loc = line(12, 60);
+    scenario.expect.calls.push_back(c);
+    CallRecord r;
+    r.id = "c1";
+    r.started = true;
+    r.ended = true;
+    r.ended_at = milliseconds(2150);
+    r.status = status::kCallCancelled;
+    observed.calls.push_back(r);
+  }
+  CallRecord& record() { return observed.calls[0]; }
+  CallExpect& expect() { return scenario.expect.calls[0]; }
+  Dumps run() const { return dump(check(scenario, observed, TimingSettings{})); }
+};
+
+TEST(CheckCalls, PassWhenTheCallEndedAsExpected) {
+  EXPECT_EQ(CallFixture().run(), Dumps{});
+}
+
+TEST(CheckCalls, StatusOfACallThatReturned) {
+  CallFixture f;
+  f.record().returned = true;
+  f.record().status = status::kCallCancelled;  // ignored: it returned
+  EXPECT_EQ(f.run(), Dumps{"call c1 status | RPC_S_CALL_CANCELLED | RPC_S_OK | s.yaml:12:11 | "});
+}
+
+TEST(CheckCalls, StatusCarriesTheExceptionText) {
+  CallFixture f;
+  f.record().status = status::kCommFailure;
+  f.record().detail = "RpcException 1820";
+  f.expect().status_loc = {};
+  EXPECT_EQ(f.run(), Dumps{"call c1 status | RPC_S_CALL_CANCELLED | RPC_S_COMM_FAILURE | "
+                           "s.yaml:12:3 | RpcException 1820"});
+}
+
+TEST(CheckCalls, ReturnedOkExpected) {
+  CallFixture f;
+  f.expect().status = status::kOk;
+  f.record().returned = true;
+  EXPECT_EQ(f.run(), Dumps{});
+}
+
+TEST(CheckCalls, EndedTooLate) {
+  CallFixture f;
+  f.record().ended_at = milliseconds(2312);
+  // interval 2s from the cancel: tolerance 100ms
+  EXPECT_EQ(f.run(), Dumps{"call c1 ended at | 2.100s | 2.312s | s.yaml:12:40 | tolerance 0.100s"});
+}
+
+TEST(CheckCalls, EndedTooEarlyUnderAScaledTolerance) {
+  CallFixture f;
+  f.record().ended_at = milliseconds(1850);
+  EXPECT_EQ(f.run(), Dumps{"call c1 ended at | 2.100s | 1.850s | s.yaml:12:40 | tolerance 0.100s"});
+  TimingSettings slow;
+  slow.tolerance_scale = 3.0;
+  EXPECT_TRUE(check(f.scenario, f.observed, slow).empty());
+}
+
+TEST(CheckCalls, StillRunningFailsEveryEndExpectation) {
+  CallFixture f;
+  f.record().ended = false;
+  EXPECT_EQ(f.run(), (Dumps{
+                         "call c1 status | RPC_S_CALL_CANCELLED | still running | s.yaml:12:11 | ",
+                         "call c1 ended at | 2.100s | still running | s.yaml:12:40 | ",
+                         "call c1 output_bytes | 0 | still running | s.yaml:12:60 | ",
+                     }));
+}
+
+TEST(CheckCalls, OutputBytes) {
+  CallFixture f;
+  f.record().output_bytes = 64;
+  EXPECT_EQ(f.run(), Dumps{"call c1 output_bytes | 0 | 64 | s.yaml:12:60 | "});
+}
+
+TEST(CheckCalls, MissingOrNeverStarted) {
+  CallFixture f;
+  f.record().started = false;
+  EXPECT_EQ(f.run(), Dumps{"call c1 | started | never started | s.yaml:12:3 | "});
+  f.record().id = "c2";
+  EXPECT_EQ(f.run(), Dumps{"call c1 | started | no record | s.yaml:12:3 | "});
+}
+
+TEST(CheckCalls, StillRunningExpected) {
+  CallFixture f;
+  CallExpect& e = f.expect();
+  e.status.reset();
+  e.ended_at.reset();
+  e.output_bytes.reset();
+  e.still_running = true;
+  f.record().detail = "cancelled";
+  EXPECT_EQ(f.run(), Dumps{"call c1 still_running | still running | ended at 2.150s with "
+                           "RPC_S_CALL_CANCELLED | s.yaml:12:3 | cancelled"});
+  f.record().ended = false;
+  EXPECT_EQ(f.run(), Dumps{});
+}
+
+TEST(Mismatch, ToString) {
+  Mismatch m{"call c1 status", "RPC_S_CALL_CANCELLED", "RPC_S_OK", line(12, 5), "detail"};
+  EXPECT_EQ(to_string(m),
+            "s.yaml:12:5: call c1 status: expected RPC_S_CALL_CANCELLED, got RPC_S_OK (detail)");
+  m.detail.clear();
+  EXPECT_EQ(to_string(m),
+            "s.yaml:12:5: call c1 status: expected RPC_S_CALL_CANCELLED, got RPC_S_OK");
+  m.loc = SourceLoc{"s.yaml", 0, 0};
+  EXPECT_EQ(to_string(m), "s.yaml: call c1 status: expected RPC_S_CALL_CANCELLED, got RPC_S_OK");
+  m.loc = {};
+  EXPECT_EQ(to_string(m), "call c1 status: expected RPC_S_CALL_CANCELLED, got RPC_S_OK");
+}
+
+TEST(Check, NoExpectationsNoMismatches) {
+  Observation o;
+  o.calls.push_back(CallRecord{});
+  o.server_calls.push_back(ServerCallRecord{});
+  o.wire.push_back(WirePdu{});
+  EXPECT_TRUE(check(Scenario{}, o, TimingSettings{}).empty());
+}
+
+TEST(Check, StepsThenCallsThenServerThenWire) {
+  CallFixture f;
+  Step cancel = step(StepKind::cancel_thread, milliseconds(50), line(20));
+  cancel.expect = status::kOk;
+  f.scenario.steps.push_back(cancel);
+  f.scenario.expect.server = ServerExpect{line(30), 1, {}};
+  f.scenario.expect.wire = WireExpectations{line(40), WireMatch::exact, {}, {}};
+  f.observed.wire.push_back(WirePdu{});  // a PDU that does not decode
+  f.record().output_bytes = 1;
+  const auto mismatches = check(f.scenario, f.observed, TimingSettings{});
+  Dumps fields;
+  for (const auto& m : mismatches)
+    fields.push_back(m.field);
+  EXPECT_EQ(fields, (Dumps{"step 3 (cancel_thread) returned", "call c1 output_bytes",
+                           "server calls", "wire length"}));
+}
+
+}  // namespace
+}  // namespace rpcfit::run

@@ -1,0 +1,35 @@
+// One run of a scenario: its verdict, why, what did not hold, what it observed, and what its
+// capture checks found. The runner (harness/run) makes it; the reports (reports/) render it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/model/normalized_capture.h"
+#include "harness/model/observation.h"
+#include "harness/model/scenario.h"
+#include "harness/model/verdict.h"
+
+namespace rpcfit::run {
+
+struct ScenarioRun {
+  const Scenario* scenario = nullptr;
+  unsigned repetition = 0;  // 0-based
+  std::uint64_t seed = 0;
+  Verdict verdict = Verdict::pass;
+  std::vector<Mismatch> mismatches;  // fail, xfail
+  std::string reason;                // error, skip, xfail (the scenario's), xpass
+  Observation observed;
+  std::optional<CaptureCheck> capture;  // against the golden; none: no capture was checked
+  std::optional<CaptureCheck> live;     // against the live capture (--live-capture)
+  std::chrono::nanoseconds wall{};      // real time the scenario took
+};
+
+// The verdict of a run that played to its end, from its mismatches and the scenario's known-failure
+// mark (PASS, FAIL, XFAIL or XPASS), with the reason that goes with it.
+void judge(const Scenario& scenario, ScenarioRun& run);
+
+}  // namespace rpcfit::run
