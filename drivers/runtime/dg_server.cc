@@ -473,7 +473,7 @@ void DgEndpoint::complete(const DgCall& call, RoutineOutcome outcome,
       }
       // CS-DG-4 from the server's side: a cancel arrived that the routine never looked at.
       // A cl_cancel acked as accepted after the routine's last look counts as unobserved too.
-      if ((state.cancelled && !state.observed) || activity.running->undelivered()) {
+      if ((state.cancelled() && !state.observed()) || activity.running->undelivered()) {
         reply.flags2 |= wire::clf2::kCancelPending;
       }
       std::vector<wire::ClPdu> fragments{reply};
