@@ -24,6 +24,7 @@
 #include <string>
 
 #include "drivers/runtime/dg_flow.h"
+#include "drivers/runtime/dg_leader.h"
 #include "drivers/runtime/server_core.h"
 #include "harness/seams/datagram.h"
 #include "harness/wire/fragment.h"
@@ -130,8 +131,8 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   // Receives and answers datagrams until one starts a call (returned) or the server stops
   // (nullptr).
   std::shared_ptr<DgCall> lead();
-  // Waits until this thread is to receive: no thread does, or the one that does has run a call
-  // for longer than kGrace. False when the server stops.
+  // Waits until this thread is to receive: no thread does, or the one that does runs a call
+  // that has looked at its cancels or run for longer than kGrace. False when the server stops.
   bool follow(bool back_from_call);
   // Makes sure a thread will take over receiving; false when none can be started.
   bool ensure_follower();
@@ -173,13 +174,12 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   std::vector<ServerEvent> found_;
   std::shared_ptr<DgCall> started_;
 
-  // Lock order: mu_, then pool_mu_; nothing is taken under pool_mu_. All guarded by pool_mu_.
+  // Lock order: mu_, then pool_mu_; nothing is taken under pool_mu_. All guarded by pool_mu_;
+  // the transitions of the threads' turns are in dg_leader.h.
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
-  bool leading_ = false;       // a thread receives, or runs a call in its turn to
-  bool inline_ = false;        // the receiving thread runs a call
-  bool handing_over_ = false;  // and its routine waits for cancels: a follower is to take over
-  std::uint64_t turn_ = 0;     // calls started on the receiving thread
+  LeaderTurns leader_;
+  // When the call running on the receiving thread started, and when the last one did.
   std::chrono::steady_clock::time_point inline_since_;
   std::chrono::steady_clock::time_point last_inline_;
   bool watching_ = false;  // a follower waits with a timeout, watching the receiving thread
