@@ -28,8 +28,9 @@ namespace rpcfit::rpc {
 //   Every other pair changes nothing: a later cancel is only counted; a look once observed and an
 //   orphan once orphaned are no news.
 // What the server does with the routine's result: orphaned, orphaned_observed: nothing is sent
-// [CS-SRV-5, CS-STUB-1]; arrived: the reply carries PENDING_CANCEL [CS-SRV-4, CS-DG-4]; none,
-// observed: a plain reply.
+// [CS-SRV-5, CS-STUB-1]; arrived: the reply carries PENDING_CANCEL [CS-SRV-4] (CANCEL_PENDING on
+// a datagram, which sets it too for a cl_cancel acked after the routine's last look [CS-DG-4]);
+// none, observed: a plain reply.
 // clang-format on
 enum class ServerCancel : std::uint8_t { none, arrived, observed, orphaned, orphaned_observed };
 
