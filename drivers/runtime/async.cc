@@ -3,6 +3,7 @@
 #include <system_error>
 #include <thread>
 
+#include "drivers/runtime/async_phase.h"
 #include "drivers/runtime/call_control.h"
 
 namespace rpcfit::rpc {
@@ -58,14 +59,14 @@ class AsyncCall : public std::enable_shared_from_this<AsyncCall> {
 
   RpcStatus status() const {
     std::lock_guard lock(mu_);
-    return done_ ? status_ : status::kAsyncCallPending;
+    return has_outcome(phase_) ? status_ : status::kAsyncCallPending;
   }
 
   // The outcome once done; false while the call runs.
   bool take(RpcStatus& status, Bytes* reply) {
     {
       std::lock_guard lock(mu_);
-      if (!done_) return false;
+      if (!on_take(phase_)) return false;
       status = status_;
       if (reply != nullptr) *reply = std::move(reply_);
     }
@@ -107,7 +108,7 @@ class AsyncCall : public std::enable_shared_from_this<AsyncCall> {
     binding_.reset();
     {
       std::lock_guard lock(mu_);
-      done_ = true;
+      phase_ = on_end(phase_);
       status_ = result;
       reply_ = std::move(out);
     }
@@ -144,7 +145,7 @@ class AsyncCall : public std::enable_shared_from_this<AsyncCall> {
   std::mutex thread_mu_;
   std::thread thread_;
   mutable std::mutex mu_;
-  bool done_ = false;  // guarded by mu_
+  AsyncPhase phase_ = AsyncPhase::pending;  // guarded by mu_, as are status_ and reply_
   RpcStatus status_ = status::kOk;
   Bytes reply_;
 };

@@ -2,17 +2,6 @@
 // thread and cancelling threads feed it events under the call's lock, with the time read from the
 // Clock, and it answers what to put on the wire and when the call is orphaned. Tested with plain
 // numbers, no threads.
-//
-// Transitions (phase, event -> phase, effect):
-//   before_first, post(c, T)        -> before_first  remember T (a later post replaces it,
-//   CS-IDLE-1) before_first, first_fragment(t) -> sent          PENDING_CANCEL on the fragment if a
-//   cancel was
-//                                                    posted; its timer starts at t (CS-PEND-1)
-//   sent, post(c, T)                -> sent          one more co_cancel owed (CS-FWD-1); deadline
-//                                                    = min(deadline, c + T) for finite T (CS-TMO-*)
-//   sent, take_forwards()           -> sent          hands out the co_cancel PDUs owed
-//   sent, orphan()                  -> orphaned      at or after the deadline (CS-TMO-2, CS-TMO-3)
-//   any,  finish()                  -> finished      the call ended; later posts are refused
 #pragma once
 
 #include <cstdint>
@@ -21,6 +10,32 @@
 
 namespace rpcfit::rpc {
 
+// clang-format off
+// Transitions (state, event -> state: effect [rule]):
+//   before_first  post(c, T)        -> before_first  counted; T remembered, a later post replaces
+//                                                    it [CS-IDLE-1]; a finite T also bounds the
+//                                                    setup at c + T, the earliest bound winning
+//                                                    (decision, README)
+//   before_first  carry_pending(T)  -> before_first  as post, but the setup stays unbounded: the
+//                                                    timer waits for the first fragment [CS-PEND-1]
+//   before_first  first_fragment(t) -> sent          PENDING_CANCEL on it if a cancel was posted or
+//                                                    carried, and no co_cancel owed for it; the
+//                                                    deadline is t + the latest T [CS-PEND-1]
+//   before_first  expire_setup()    -> orphaned      the setup bound passed; nothing was sent
+//   sent          post(c, T)        -> sent          one more co_cancel owed [CS-FWD-1]; deadline
+//                                                    = min(deadline, c + T) for finite T
+//                                                    [CS-TMO-2, CS-TMO-3, CS-TMO-4]
+//   sent          orphan()          -> orphaned      at or after the deadline [CS-TMO-2, CS-TMO-3]
+//   orphaned      post(c, T)        -> orphaned      refused: the thread keeps it pending
+//                                                    [CS-IDLE-1]
+//   finished      post(c, T)        -> finished      refused likewise
+//   any           finish()          -> finished      the call ended
+//   any           take_forwards()   -> unchanged     hands out the co_cancel PDUs owed (only a
+//                                                    post in sent adds to them; orphaned keeps
+//                                                    those not taken yet)
+//   Every other pair (first_fragment after before_first, orphan outside sent, expire_setup and
+//   carry_pending outside before_first) changes nothing.
+// clang-format on
 enum class CancelPhase : std::uint8_t { before_first, sent, orphaned, finished };
 
 class CallCancel {

@@ -110,6 +110,28 @@ TEST(CallCancel, PostsAfterTheEndAreRefusedSoTheThreadKeepsThemPending) {
   EXPECT_FALSE(d.post(ms(2), 1));
 }
 
+TEST(CallCancel, EventsOutsideTheirPhaseChangeNothing) {
+  CallCancel c;
+  c.orphan();  // nothing was sent: nothing to orphan
+  EXPECT_EQ(c.phase(), CancelPhase::before_first);
+  c.first_fragment(ms(0));
+  c.carry_pending(0);  // carried only into a call not begun
+  EXPECT_EQ(c.posted(), 0);
+  EXPECT_FALSE(c.first_fragment(ms(1)));
+  c.expire_setup();
+  EXPECT_EQ(c.phase(), CancelPhase::sent);
+  c.post(ms(2), kCancelInfiniteTimeout);
+  c.orphan();
+  EXPECT_EQ(c.owed(), 1);  // kept: end_call leaves it pending on the thread
+  c.expire_setup();
+  EXPECT_EQ(c.phase(), CancelPhase::orphaned);
+  EXPECT_EQ(c.take_forwards(), 1);
+  c.finish();
+  EXPECT_EQ(c.phase(), CancelPhase::finished);
+  c.orphan();
+  EXPECT_EQ(c.phase(), CancelPhase::finished);
+}
+
 TEST(CallCancel, CS_RES_3_AReplyShowsAMissedCancel) {
   CallCancel c;
   c.first_fragment(ms(0));

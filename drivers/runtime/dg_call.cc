@@ -54,7 +54,7 @@ void DgCall::collect(ServerCall& call, const std::optional<Deadline>& wait) {
   {
     std::unique_lock lock(mu_);
     // A call cancelled already (early cancels included) needs no wait.
-    if (wait && !call.snapshot().cancelled) {
+    if (wait && !call.snapshot().cancelled()) {
       auto arrived = [&] { return cancels_ > delivered_ || core().stopping.load(); };
       if (*wait) {
         cv_.wait_until(lock, core().clock().to_steady(**wait), arrived);

@@ -103,8 +103,7 @@ bool DgEndpoint::ensure_follower() {
 void DgEndpoint::hand_over(std::uint64_t turn) {
   {
     std::lock_guard lock(pool_mu_);
-    if (!inline_ || turn_ != turn || handing_over_) return;
-    handing_over_ = true;
+    if (!leader_.hand_over(turn)) return;
   }
   pool_cv_.notify_one();
 }
@@ -116,20 +115,16 @@ bool DgEndpoint::follow(bool back_from_call) {
   bool leads = false;
   while (!core_->stopping) {
     const auto now = std::chrono::steady_clock::now();
-    if (!leading_) {
-      leading_ = leads = true;
-      break;
-    }
-    if (inline_ && (handing_over_ || now - inline_since_ >= kGrace)) {
-      inline_ = false;  // the thread running the call follows once it ends
+    // Taken over from a thread running a call, which follows once the call ends.
+    if (leader_.take_over(now - inline_since_ >= kGrace)) {
       leads = true;
       break;
     }
-    if (!watching_ && (inline_ || now - last_inline_ < kBusy)) {
+    if (!watching_ && (leader_.runs_call() || now - last_inline_ < kBusy)) {
       // The watcher: wakes when the call running on the receiving thread has had its grace, or
       // now and then while calls come, so starting one needs no wake-up.
       watching_ = true;
-      pool_cv_.wait_until(lock, (inline_ ? inline_since_ : now) + kGrace);
+      pool_cv_.wait_until(lock, (leader_.runs_call() ? inline_since_ : now) + kGrace);
       watching_ = false;
     } else {
       pool_cv_.wait(lock);
@@ -150,10 +145,8 @@ void DgEndpoint::serve(DgThread& self) {
     bool wake = false;
     {
       std::lock_guard lock(pool_mu_);
-      inline_ = true;
-      handing_over_ = false;
+      turn = leader_.start_call();
       inline_since_ = last_inline_ = std::chrono::steady_clock::now();
-      turn = ++turn_;
       wake = !watching_;
     }
     if (wake) pool_cv_.notify_one();  // a follower to watch this call
@@ -164,8 +157,7 @@ void DgEndpoint::serve(DgThread& self) {
     {
       std::lock_guard lock(pool_mu_);
       // Still the receiving thread unless a follower took over meanwhile.
-      leads = inline_ && turn_ == turn;
-      if (leads) inline_ = false;
+      leads = leader_.end_call(turn);
       // Back from a call, a thread leaves when enough others wait.
       retiring = !leads && idle_ >= kIdleThreads;
       // Counted in complete(): a thread that goes on to follow stops counting in follow(), in the
@@ -473,7 +465,7 @@ void DgEndpoint::complete(const DgCall& call, RoutineOutcome outcome,
       }
       // CS-DG-4 from the server's side: a cancel arrived that the routine never looked at.
       // A cl_cancel acked as accepted after the routine's last look counts as unobserved too.
-      if ((state.cancelled && !state.observed) || activity.running->undelivered()) {
+      if ((state.cancelled() && !state.observed()) || activity.running->undelivered()) {
         reply.flags2 |= wire::clf2::kCancelPending;
       }
       std::vector<wire::ClPdu> fragments{reply};

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "drivers/runtime/dg_flow.h"
+#include "drivers/runtime/dg_leader.h"
 #include "drivers/runtime/server_core.h"
 #include "harness/seams/datagram.h"
 #include "harness/wire/fragment.h"
@@ -61,6 +62,56 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   void complete(const DgCall& call, RoutineOutcome outcome, const ServerCall::State& state);
 
  private:
+  // An activity's current call (the one of its highest sequence number), under mu_. An activity
+  // is created receiving by a request of an unknown activity (refused with nca_s_server_too_busy
+  // past kMaxActivities), and forgotten by sweep() once idle for kActivityRetention outside
+  // executing. Two flags qualify done: reply_acknowledged (the client has it all: nothing is sent
+  // again) and crashed (a ServerCrash: every later PDU of the activity, a new call's included, is
+  // dropped until sweep()). A request naming another server_boot is rejected and changes nothing.
+  // Only the activity's peer is heard for the current call; a request with a higher sequence
+  // number is heard from any address and makes it the peer.
+  // clang-format off
+  // Transitions (state, event -> state: effect [rule]):
+  //   any        request, higher seqnum     -> receiving  a new call; the previous call's
+  //                                                       fragments, reply and cancels are
+  //                                                       dropped, a routine still running runs
+  //                                                       on and its result is discarded
+  //                                                       [CS-DG-3]; then as the rows below
+  //   any        request, lower seqnum      -> unchanged  a late duplicate: dropped
+  //   receiving  request fragment           -> receiving  held (within budget_); fack if asked
+  //   receiving  request complete           -> executing  dispatch(): a follower is ensured, and
+  //                                                       this thread runs the routine with the
+  //                                                       early cancels
+  //   receiving  request complete, refused  -> done       reject kept as the reply: unknown
+  //                                                       interface or opnum, no thread for a
+  //                                                       follower (nca_s_server_too_busy)
+  //   receiving  reassembly fails           -> done       reject kept as the reply: over budget_
+  //                                                       (nca_s_server_too_busy), or malformed
+  //                                                       (nca_s_proto_error)
+  //   receiving  ping                       -> receiving  nocall: the request is not all here
+  //   receiving  cl_cancel, fresh           -> receiving  an early cancel; cancel_ack accepting
+  //                                                       [CS-DG-2]
+  //   executing  request fragment           -> executing  working for an unfragmented request or
+  //                                                       one asking a fack; never run again
+  //                                                       [CS-DG-5]
+  //   executing  ping                       -> executing  working [CS-DG-5]
+  //   executing  cl_cancel, fresh           -> executing  posted to the running DgCall;
+  //                                                       cancel_ack accepting [CS-DG-2]
+  //   executing  complete() of its call     -> done       the reply sent and kept, CANCEL_PENDING
+  //                                                       if a cancel went unobserved [CS-DG-4];
+  //                                                       or, on ServerCrash, a cut-off first
+  //                                                       datagram and crashed
+  //   any        complete() of another call -> unchanged  the result is discarded
+  //   done       request fragment           -> done       resend_reply() unless acknowledged
+  //   done       ping                       -> done       resend_reply() unless acknowledged
+  //   done       fack                       -> done       more of the reply, unless acknowledged
+  //   done       ack                        -> done       reply_acknowledged; the reply is dropped
+  //   done       cl_cancel                  -> done       cancel_ack not accepting
+  //   receiving and executing answer a cl_cancel that is not fresh (its cancel_id no higher
+  //   than the last) with a cancel_ack accepting and nothing else, and ignore fack and ack. A
+  //   cl_cancel, ping, fack or ack of another seqnum or peer is answered as for no activity
+  //   (cancel_ack not accepting, nocall, nothing). A cancel-deaf server ignores cl_cancel.
+  // clang-format on
   enum class Phase : std::uint8_t { receiving, executing, done };
   struct Activity {
     std::uint32_t seqnum = 0;
@@ -80,8 +131,8 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   // Receives and answers datagrams until one starts a call (returned) or the server stops
   // (nullptr).
   std::shared_ptr<DgCall> lead();
-  // Waits until this thread is to receive: no thread does, or the one that does has run a call
-  // for longer than kGrace. False when the server stops.
+  // Waits until this thread is to receive: no thread does, or the one that does runs a call
+  // that has looked at its cancels or run for longer than kGrace. False when the server stops.
   bool follow(bool back_from_call);
   // Makes sure a thread will take over receiving; false when none can be started.
   bool ensure_follower();
@@ -123,13 +174,12 @@ class DgEndpoint : public std::enable_shared_from_this<DgEndpoint> {
   std::vector<ServerEvent> found_;
   std::shared_ptr<DgCall> started_;
 
-  // Lock order: mu_, then pool_mu_; nothing is taken under pool_mu_. All guarded by pool_mu_.
+  // Lock order: mu_, then pool_mu_; nothing is taken under pool_mu_. All guarded by pool_mu_;
+  // the transitions of the threads' turns are in dg_leader.h.
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
-  bool leading_ = false;       // a thread receives, or runs a call in its turn to
-  bool inline_ = false;        // the receiving thread runs a call
-  bool handing_over_ = false;  // and its routine waits for cancels: a follower is to take over
-  std::uint64_t turn_ = 0;     // calls started on the receiving thread
+  LeaderTurns leader_;
+  // When the call running on the receiving thread started, and when the last one did.
   std::chrono::steady_clock::time_point inline_since_;
   std::chrono::steady_clock::time_point last_inline_;
   bool watching_ = false;  // a follower waits with a timeout, watching the receiving thread

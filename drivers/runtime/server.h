@@ -16,6 +16,7 @@
 
 #include "drivers/runtime/rpc.h"
 #include "drivers/runtime/runtime.h"
+#include "drivers/runtime/server_cancel.h"
 #include "drivers/transport/protseq.h"
 #include "harness/core/bytes.h"
 #include "harness/core/result.h"
@@ -148,12 +149,17 @@ class ServerCall : public BindingHandle {
   Clock& clock() const;
 
   // ---- used by the connection ----
+  // Transitions in server_cancel.h.
   struct State {
-    bool active = true;
-    bool cancelled = false;  // a cancel arrived (CS-SRV-1)
-    bool observed = false;   // the routine learned of it (CS-SRV-4)
-    bool orphaned = false;   // an orphaned PDU arrived or the connection was lost (CS-SRV-5)
-    int cancel_count = 0;    // co_cancel (or cl_cancel) PDUs received
+    bool active = true;  // until end()
+    ServerCancel cancel = ServerCancel::none;
+    int cancel_count = 0;  // co_cancel (or cl_cancel) PDUs received
+
+    bool cancelled() const { return is_cancelled(cancel); }  // a cancel arrived (CS-SRV-1)
+    // The routine learned of it (CS-SRV-4).
+    bool observed() const { return is_observed(cancel); }
+    // An orphaned PDU arrived or the connection was lost (CS-SRV-5).
+    bool orphaned() const { return is_orphaned(cancel); }
   };
   State snapshot() const;
   void note_cancel(bool orphaned);

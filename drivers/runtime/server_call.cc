@@ -30,7 +30,7 @@ RoutineOutcome run_manager_routine(const Server::Core& core, const ManagerRoutin
 ServerCall::ServerCall(std::shared_ptr<ServerCallHost> host, std::uint32_t call_id,
                        std::uint16_t opnum, bool cancelled_on_arrival)
     : host_(std::move(host)), call_id_(call_id), opnum_(opnum) {
-  state_.cancelled = cancelled_on_arrival;
+  if (cancelled_on_arrival) state_.cancel = on_cancel(state_.cancel);
 }
 
 ServerCall::~ServerCall() = default;
@@ -42,10 +42,10 @@ ServerCall::State ServerCall::snapshot() const {
 
 void ServerCall::note_cancel(bool orphaned) {
   std::lock_guard lock(mu_);
-  state_.cancelled = true;
   if (orphaned) {
-    state_.orphaned = true;
+    state_.cancel = on_orphan(state_.cancel);
   } else {
+    state_.cancel = on_cancel(state_.cancel);
     ++state_.cancel_count;
   }
 }
@@ -53,8 +53,7 @@ void ServerCall::note_cancel(bool orphaned) {
 void ServerCall::note_connection_lost() {
   // Nobody waits for the result any more: the routine learns it as a cancel (decision, README).
   std::lock_guard lock(mu_);
-  state_.cancelled = true;
-  state_.orphaned = true;
+  state_.cancel = on_orphan(state_.cancel);
 }
 
 void ServerCall::end() {
@@ -66,15 +65,15 @@ RpcStatus ServerCall::test_cancel() {
   {
     // Once cancelled, always cancelled: no need to read the connection again.
     std::lock_guard lock(mu_);
-    if (state_.cancelled) {
-      state_.observed = true;
+    if (state_.cancelled()) {
+      state_.cancel = on_look(state_.cancel);
       return status::kOk;
     }
   }
   host_->read_during_call(*this, std::nullopt);
   std::lock_guard lock(mu_);
-  if (!state_.cancelled) return status::kNotCancelled;
-  state_.observed = true;
+  if (!state_.cancelled()) return status::kNotCancelled;
+  state_.cancel = on_look(state_.cancel);
   return status::kOk;
 }
 
@@ -82,8 +81,8 @@ bool ServerCall::wait_for_cancel(Duration timeout) {
   Deadline deadline = clock().now() + timeout;
   host_->read_during_call(*this, deadline);
   std::lock_guard lock(mu_);
-  if (state_.cancelled) state_.observed = true;
-  return state_.cancelled;
+  state_.cancel = on_look(state_.cancel);
+  return state_.cancelled();
 }
 
 bool ServerCall::sleep_for(Duration d) {

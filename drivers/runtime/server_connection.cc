@@ -210,12 +210,12 @@ void ServerConnection::execute(const wire::CoPdu& pdu) {
   read_during_call(call, std::nullopt);
   auto state = call.snapshot();
   call.end();
-  if (state.orphaned) {  // CS-SRV-5, CS-STUB-1
+  if (state.orphaned()) {  // CS-SRV-5, CS-STUB-1
     core_->emit(ServerEventKind::result_discarded, pdu.call_id, request.opnum);
     return;
   }
   auto cancel_count = static_cast<std::uint8_t>(std::min(state.cancel_count, 255));
-  std::uint8_t flags = state.cancelled && !state.observed ? wire::pfc::kPendingCancel : 0;
+  std::uint8_t flags = state.cancelled() && !state.observed() ? wire::pfc::kPendingCancel : 0;
   if (fault) {
     send_fault(pdu.call_id, *fault, flags, cancel_count, request.opnum);
     return;
@@ -318,7 +318,7 @@ void ServerConnection::read_locked(ServerCall& call, const std::optional<Deadlin
       call.note_connection_lost();
       return;
     }
-    if (wait && call.snapshot().cancelled) return;
+    if (wait && call.snapshot().cancelled()) return;
     Bytes bytes;
     auto got = wait ? io_->receive(bytes, *wait, &core_->stop_waker) : io_->try_receive(bytes);
     switch (got.status) {
