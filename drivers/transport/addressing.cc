@@ -166,6 +166,26 @@ Endpoint to_endpoint(const SocketAddress& address) {
   return e;
 }
 
+SocketAddress to_socket_address(const Endpoint& endpoint) {
+  SocketAddress out;
+  if (endpoint.address.v6) {
+    sockaddr_in6 in6{};
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(endpoint.port);
+    std::memcpy(&in6.sin6_addr, endpoint.address.bytes.data(), 16);
+    std::memcpy(&out.storage, &in6, sizeof in6);
+    out.length = sizeof in6;
+  } else {
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_port = htons(endpoint.port);
+    std::memcpy(&in.sin_addr, endpoint.address.bytes.data(), 4);
+    std::memcpy(&out.storage, &in, sizeof in);
+    out.length = sizeof in;
+  }
+  return out;
+}
+
 Endpoint socket_local_endpoint(int fd) {
   return socket_endpoint(fd, false);
 }

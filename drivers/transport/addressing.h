@@ -42,6 +42,8 @@ Result<SocketAddress, std::string> resolve_first(const std::string& host, const 
 // Binds `fd` to `address`; "endpoint in use: <address>" when it is taken.
 Result<bool, std::string> bind_address(int fd, const SocketAddress& address);
 Endpoint to_endpoint(const SocketAddress& address);
+// The sockaddr_in or sockaddr_in6 of an IPv4 or IPv6 endpoint.
+SocketAddress to_socket_address(const Endpoint& endpoint);
 // The socket's own or its peer's address; a zero endpoint when the call fails.
 Endpoint socket_local_endpoint(int fd);
 Endpoint socket_peer_endpoint(int fd);

@@ -209,5 +209,15 @@ TEST(WakerTest, WakesAreStickyUntilConsumed) {
   EXPECT_FALSE(w.consume());
 }
 
+TEST(WakerTest, PendingSeesAWakeWithoutConsumingIt) {
+  Waker w;
+  EXPECT_FALSE(w.pending());
+  w.wake();
+  EXPECT_TRUE(w.pending());
+  EXPECT_TRUE(w.pending());
+  EXPECT_TRUE(w.consume());
+  EXPECT_FALSE(w.pending());
+}
+
 }  // namespace
 }  // namespace rpcfit::transport

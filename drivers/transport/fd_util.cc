@@ -55,6 +55,13 @@ WaitResult wait_fd(int fd, short events, const Waker* waker, const Clock& clock,
   }
 }
 
+WaitResult wait_wake(const Waker& waker, const Clock& clock, const Deadline& deadline) {
+  // A pending Waker is a readable eventfd.
+  WaitResult w = wait_fd(waker.fd(), POLLIN, nullptr, clock, deadline);
+  if (w.outcome == WaitOutcome::ready) w.outcome = WaitOutcome::woken;
+  return w;
+}
+
 ssize_t recv_datagram(int fd, Bytes& buffer, sockaddr_storage* from, socklen_t* from_length) {
   for (;;) {
     const ssize_t n = ::recvfrom(fd, buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC,

@@ -1,5 +1,5 @@
-// File-descriptor plumbing shared by the socket transports: an owning descriptor and a wait on
-// one descriptor that a Waker or a deadline can cut short.
+// File-descriptor plumbing shared by the socket transports and the fault proxy: an owning
+// descriptor and a wait on one descriptor that a Waker or a deadline can cut short.
 #pragma once
 
 #include <poll.h>
@@ -52,6 +52,9 @@ struct WaitResult {
 // before the wait is always reported. EINTR is retried against the same deadline.
 WaitResult wait_fd(int fd, short events, const Waker* waker, const Clock& clock,
                    const Deadline& deadline);
+// Waits, with no descriptor, until `waker` is pending (woken) or the deadline passes (timed_out):
+// a pause that a wake cuts short. failed when ppoll fails.
+WaitResult wait_wake(const Waker& waker, const Clock& clock, const Deadline& deadline);
 // The wait's outcome as an IoResult; `what` names the failing call in the detail.
 IoResult wait_result(const WaitResult& w, const char* what);
 

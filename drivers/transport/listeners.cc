@@ -1,7 +1,6 @@
 #include "drivers/transport/listeners.h"
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include "drivers/transport/addressing.h"
 #include "drivers/transport/fd_util.h"
 #include "drivers/transport/socket_connection.h"
+#include "drivers/transport/sockets.h"
 
 namespace rpcfit::transport::internal {
 namespace {
@@ -113,8 +113,7 @@ class SocketListener final : public StreamListener {
       // The connector's synthesized port is not visible here; this side draws its own.
       remote = next_synthetic_client(protseq_);
     } else {
-      const int one = 1;
-      ::setsockopt(conn.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      set_nodelay(conn.get());
       local = socket_local_endpoint(conn.get());
       remote = to_endpoint(peer);
     }

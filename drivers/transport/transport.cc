@@ -1,8 +1,6 @@
 #include "drivers/transport/transport.h"
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -16,6 +14,7 @@
 #include "drivers/transport/fd_util.h"
 #include "drivers/transport/listeners.h"
 #include "drivers/transport/socket_connection.h"
+#include "drivers/transport/sockets.h"
 
 namespace rpcfit::transport {
 namespace {
@@ -58,27 +57,18 @@ IoResult read_http_banner(int fd, const Clock& clock, const Deadline& deadline) 
 // A non-blocking connect to one address. nullopt on success; a failed result names the address.
 std::optional<IoResult> connect_tcp_address(int fd, const SocketAddress& address,
                                             const Clock& clock, const Deadline& deadline) {
-  const std::string where = internal::to_endpoint(address).to_string();
-  if (::connect(fd, address.get(), address.length) == 0) return std::nullopt;
-  // After EINTR the connection attempt continues in the background, as after EINPROGRESS.
-  if (errno != EINPROGRESS && errno != EINTR) {
-    return IoResult{IoStatus::failed, internal::errno_text("connect " + where, errno)};
-  }
-  const internal::WaitResult w = internal::wait_fd(fd, POLLOUT, nullptr, clock, deadline);
+  const internal::WaitResult w = internal::connect_socket(fd, address, nullptr, clock, deadline);
   switch (w.outcome) {
     case internal::WaitOutcome::ready:
-      break;
+      return std::nullopt;
     case internal::WaitOutcome::woken:
     case internal::WaitOutcome::timed_out:
       return IoResult{IoStatus::timed_out, {}};
     case internal::WaitOutcome::failed:
-      return IoResult{IoStatus::failed, internal::errno_text("connect " + where, w.error)};
+      break;
   }
-  int err = 0;
-  socklen_t len = sizeof err;
-  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-  if (err != 0) return IoResult{IoStatus::failed, internal::errno_text("connect " + where, err)};
-  return std::nullopt;
+  const std::string where = internal::to_endpoint(address).to_string();
+  return IoResult{IoStatus::failed, internal::errno_text("connect " + where, w.error)};
 }
 
 ConnectResult connect_tcp(Protseq protseq, const std::string& host, const std::string& endpoint,
@@ -91,8 +81,7 @@ ConnectResult connect_tcp(Protseq protseq, const std::string& host, const std::s
   for (const SocketAddress& address : *addresses) {
     Fd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return connect_failed(internal::errno_text("socket", errno));
-    const int one = 1;
-    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    internal::set_nodelay(fd.get());
     if (auto failed = connect_tcp_address(fd.get(), address, *context.clock, deadline)) {
       if (failed->status == IoStatus::timed_out) return unexpected(*failed);
       last = *failed;

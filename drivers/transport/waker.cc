@@ -1,3 +1,4 @@
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -31,6 +32,15 @@ bool Waker::consume() const {
   std::uint64_t count = 0;
   for (;;) {
     if (::read(fd_, &count, sizeof count) == static_cast<ssize_t>(sizeof count)) return true;
+    if (errno != EINTR) return false;
+  }
+}
+
+bool Waker::pending() const {
+  pollfd p{fd_, POLLIN, 0};
+  for (;;) {
+    const int n = ::poll(&p, 1, 0);
+    if (n >= 0) return n > 0;
     if (errno != EINTR) return false;
   }
 }

@@ -26,6 +26,9 @@ class Waker {
   void wake() const;
   // Clears pending wakes; returns whether there was one.
   bool consume() const;
+  // Whether a wake is pending, leaving it so: a Waker that is never consumed serves as a latch
+  // (a stop that every later wait sees), and this asks whether it has been set.
+  bool pending() const;
   int fd() const { return fd_; }
 
  private:

@@ -3,15 +3,34 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-
 #include <list>
+#include <system_error>
 #include <thread>
 
 #include "drivers/fault/proxy/proxy_internal.h"
-#include "drivers/fault/proxy/proxy_socket.h"
 #include "drivers/fault/proxy/tcp_pump.h"
+#include "drivers/transport/addressing.h"
+#include "drivers/transport/fd_util.h"
+#include "drivers/transport/sockets.h"
 
 namespace rpcfit::fault::proxy_internal {
+
+using transport::internal::bound_socket;
+using transport::internal::close_orderly;
+using transport::internal::close_with_reset;
+using transport::internal::connect_socket;
+using transport::internal::errno_text;
+using transport::internal::set_nodelay;
+using transport::internal::socket_local_endpoint;
+using transport::internal::socket_peer_endpoint;
+using transport::internal::SocketAddress;
+using transport::internal::to_endpoint;
+using transport::internal::to_socket_address;
+using transport::internal::wait_fd;
+using transport::internal::wait_wake;
+using transport::internal::WaitOutcome;
+using transport::internal::WaitResult;
+
 namespace {
 
 // Connections open at once; more are reset as they are accepted.
@@ -22,7 +41,7 @@ class TcpProxy final : public Proxy {
   TcpProxy(ProxyOptions options, Fd listener)
       : Proxy(std::move(options)),
         listener_(std::move(listener)),
-        listening_(local_endpoint(listener_.get())) {
+        listening_(socket_local_endpoint(listener_.get())) {
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~TcpProxy() override { stop(); }
@@ -31,7 +50,7 @@ class TcpProxy final : public Proxy {
 
   void stop() override {
     std::lock_guard stop_lock(stop_mu_);
-    stop_.set();
+    stop_.wake();
     if (acceptor_.joinable()) acceptor_.join();
     std::list<Connection> ending;
     {
@@ -39,7 +58,7 @@ class TcpProxy final : public Proxy {
       ending.splice(ending.end(), connections_);
     }
     for (auto& c : ending)
-      c.link.latch.set();
+      c.link.waker.wake();
     ending.clear();  // joins
     listener_.reset();
   }
@@ -73,19 +92,40 @@ class TcpProxy final : public Proxy {
 
   Fd listener_;
   const Endpoint listening_;
-  Latch stop_;
+  Waker stop_;  // never consumed
   std::mutex stop_mu_;
   std::thread acceptor_;
   std::mutex mu_;
   std::list<Connection> connections_;  // guarded by mu_
 };
 
+// A TCP connection to `upstream`, made before `until` unless `waker` is woken; the message says why
+// not.
+Result<Fd, std::string> connect_upstream(const Endpoint& upstream, const Waker& waker,
+                                         const Clock& clock, Duration until) {
+  const SocketAddress address = to_socket_address(upstream);
+  Fd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return unexpected(errno_text("socket", errno));
+  const WaitResult w = connect_socket(fd.get(), address, &waker, clock, until);
+  switch (w.outcome) {
+    case WaitOutcome::ready:
+      return fd;
+    case WaitOutcome::woken:
+      return unexpected(std::string("connect: the proxy is stopping"));
+    case WaitOutcome::timed_out:
+      return unexpected(std::string("connect: timed out"));
+    case WaitOutcome::failed:
+      break;
+  }
+  return unexpected(errno_text("connect", w.error));
+}
+
 void TcpProxy::Connection::run() {
   const std::string name = "connection " + std::to_string(conversation_.index);
   const Duration until = link.clock.now() + proxy_.options_.connect_timeout;
-  auto connected = connect_tcp(proxy_.options_.upstream, link.latch, link.clock, until);
+  auto connected = connect_upstream(proxy_.options_.upstream, link.waker, link.clock, until);
   if (!connected) {
-    if (!link.latch.is_set()) {
+    if (!link.waker.pending()) {
       proxy_.count_upstream_failure();
       proxy_.log(name + " from " + link.client_ep.to_string() + ": upstream " +
                  proxy_.options_.upstream.to_string() + " unreachable: " + connected.error());
@@ -95,7 +135,7 @@ void TcpProxy::Connection::run() {
     return;
   }
   link.upstream = std::move(*connected);
-  link.upstream_ep = peer_endpoint(link.upstream.get());
+  link.upstream_ep = socket_peer_endpoint(link.upstream.get());
   set_nodelay(link.client.get());
   set_nodelay(link.upstream.get());
   link.tee_opened();
@@ -121,42 +161,54 @@ void TcpProxy::Connection::run() {
 
 void TcpProxy::accept_loop() {
   for (;;) {
-    switch (wait_fd(listener_.get(), POLLIN, stop_, clock_, std::nullopt)) {
+    switch (wait_fd(listener_.get(), POLLIN, &stop_, clock_, std::nullopt).outcome) {
       case WaitOutcome::ready:
       case WaitOutcome::timed_out:
         break;
       case WaitOutcome::woken:
+      case WaitOutcome::failed:  // the wait itself failed: end as on a stop rather than spin
         return;
     }
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    const int fd = ::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length,
-                             SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
+    SocketAddress address;
+    address.length = sizeof address.storage;
+    Fd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&address.storage), &address.length,
+                    SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd.valid()) {
       // The client went away meanwhile, or descriptors ran out: then a pause, so that a
       // persistent shortage does not spin a CPU.
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        wait_fd(-1, POLLIN, stop_, clock_, clock_.now() + std::chrono::milliseconds(50));
+        wait_wake(stop_, clock_, clock_.now() + std::chrono::milliseconds(50));
       }
       continue;
     }
-    std::lock_guard lock(mu_);
-    connections_.remove_if([](const Connection& c) { return c.done(); });
-    if (connections_.size() >= kMaxConnections) {
-      Fd refused(fd);
-      close_with_reset(refused);  // two threads each: the count of connections is bounded
-      log("refused a connection from " + from_sockaddr(address).to_string() + ": " +
-          std::to_string(kMaxConnections) + " connections are open");
-      continue;
+    const Endpoint client = to_endpoint(address);
+    bool made = true;
+    {
+      std::lock_guard lock(mu_);
+      connections_.remove_if([](const Connection& c) { return c.done(); });
+      if (connections_.size() >= kMaxConnections) {
+        close_with_reset(fd);  // two threads each: the count of connections is bounded
+        log("refused a connection from " + client.to_string() + ": " +
+            std::to_string(kMaxConnections) + " connections are open");
+        continue;
+      }
+      try {
+        connections_.emplace_back(*this, std::move(fd), client, next_conversation());
+      } catch (const std::system_error&) {
+        // The connection's Waker (an eventfd) or thread could not be made: descriptors or threads
+        // ran out. That ends this connection (its socket closes with the half-built Connection);
+        // an exception leaving this thread would end the process.
+        made = false;
+      }
     }
-    connections_.emplace_back(*this, Fd(fd), from_sockaddr(address), next_conversation());
+    if (!made) wait_wake(stop_, clock_, clock_.now() + std::chrono::milliseconds(50));  // as above
   }
 }
 
 }  // namespace
 
 Result<std::unique_ptr<Proxy>, std::string> start_tcp(ProxyOptions options) {
-  auto listener = bound_socket(options.listen, false);
+  auto listener = bound_socket(options.listen, SOCK_STREAM);
   if (!listener)
     return unexpected("cannot listen on " + options.listen.to_string() + ": " + listener.error());
   return std::unique_ptr<Proxy>(new TcpProxy(std::move(options), std::move(*listener)));

@@ -8,6 +8,12 @@
 #include "harness/fault/corrupt.h"
 
 namespace rpcfit::fault::proxy_internal {
+
+using transport::internal::wait_fd;
+using transport::internal::wait_wake;
+using transport::internal::WaitOutcome;
+using transport::internal::WaitResult;
+
 namespace {
 
 constexpr std::size_t kReadSize = 65536;
@@ -24,7 +30,7 @@ std::size_t held_by(const Bytes& bytes, const Bytes& teed) {
 void TcpLink::cut_connection(bool with_reset) {
   bool expected = false;
   if (cut.compare_exchange_strong(expected, true)) rst.store(with_reset);
-  latch.set();
+  waker.wake();
 }
 
 void TcpLink::tee_pdu(Direction direction, const Bytes& bytes) {
@@ -71,8 +77,11 @@ void TcpPump::run() {
     std::optional<Duration> until;
     if (!steps_.empty()) until = ready_time(steps_.front());
     const bool reading = !src_eof_ && queued_ < kMaxQueued;
-    switch (wait_fd(reading ? src_ : -1, POLLIN, link_.latch, link_.clock, until)) {
+    const WaitResult waited = reading ? wait_fd(src_, POLLIN, &link_.waker, link_.clock, until)
+                                      : wait_wake(link_.waker, link_.clock, until);
+    switch (waited.outcome) {
       case WaitOutcome::woken:
+      case WaitOutcome::failed:  // the wait itself failed: end as on a stop rather than spin
         return;
       case WaitOutcome::timed_out:
         continue;
@@ -251,11 +260,12 @@ TcpPump::WriteOutcome TcpPump::write(const Step& step) {
     if (n > 0) continue;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
-      switch (wait_fd(dst_, POLLOUT, link_.latch, link_.clock, std::nullopt)) {
+      switch (wait_fd(dst_, POLLOUT, &link_.waker, link_.clock, std::nullopt).outcome) {
         case WaitOutcome::ready:
         case WaitOutcome::timed_out:
           continue;
         case WaitOutcome::woken:
+        case WaitOutcome::failed:  // as in run()
           return WriteOutcome::stopped;
       }
     }

@@ -11,11 +11,14 @@
 #include <string>
 
 #include "drivers/fault/fault_plan.h"
-#include "drivers/fault/proxy/proxy_socket.h"
+#include "drivers/transport/fd_util.h"
 #include "harness/seams/capture_sink.h"
+#include "harness/seams/transport.h"
 #include "harness/wire/stream.h"
 
 namespace rpcfit::fault::proxy_internal {
+
+using transport::internal::Fd;
 
 // What both pumps of one connection share.
 struct TcpLink {
@@ -34,7 +37,9 @@ struct TcpLink {
   // `closer` closed its end towards the other side; once per side.
   void tee_closed(Direction from);
 
-  Latch latch;  // set by a cut and by the proxy's stop: every wait of the connection ends
+  // Woken by a cut and by the proxy's stop, and never consumed: every wait of the connection ends,
+  // from then on too.
+  Waker waker;
   Fd client;
   Fd upstream;
   const Endpoint client_ep;
@@ -55,7 +60,7 @@ class TcpPump {
   TcpPump(TcpLink& link, Direction direction, FaultPlan& plan, std::string name,
           std::function<void(const std::string&)> log);
   // Pumps until the sender's end of stream has been passed on, the connection is cut, or the
-  // latch is set.
+  // waker is woken.
   void run();
 
  private:

@@ -1,20 +1,33 @@
 // The UDP proxy: one thread polls the listening socket and every mapping's upstream socket, and
 // sends the datagrams it holds back (delay) when they are due.
+#include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <ctime>
 #include <map>
 #include <thread>
 #include <vector>
 
 #include "drivers/fault/proxy/proxy_internal.h"
-#include "drivers/fault/proxy/proxy_socket.h"
+#include "drivers/transport/addressing.h"
+#include "drivers/transport/fd_util.h"
+#include "drivers/transport/sockets.h"
 #include "harness/fault/corrupt.h"
+#include "harness/seams/transport.h"
 
 namespace rpcfit::fault::proxy_internal {
+
+using transport::internal::bound_socket;
+using transport::internal::errno_text;
+using transport::internal::Fd;
+using transport::internal::recv_datagram;
+using transport::internal::socket_local_endpoint;
+using transport::internal::SocketAddress;
+using transport::internal::to_endpoint;
+using transport::internal::to_socket_address;
+
 namespace {
 
 constexpr std::size_t kMaxDatagram = 65536;
@@ -25,7 +38,7 @@ constexpr std::size_t kMaxMappings = 1024;
 // One client address and its own upstream socket: a conversation.
 struct Mapping {
   Endpoint client;
-  SockAddr client_address;
+  SocketAddress client_address;
   Fd upstream;
   std::uint64_t index = 0;
   std::shared_ptr<FaultPlan> plan;
@@ -47,7 +60,7 @@ class UdpProxy final : public Proxy {
   UdpProxy(ProxyOptions options, Fd listener)
       : Proxy(std::move(options)),
         listener_(std::move(listener)),
-        listening_(local_endpoint(listener_.get())) {
+        listening_(socket_local_endpoint(listener_.get())) {
     thread_ = std::thread([this] { loop(); });
   }
   ~UdpProxy() override { stop(); }
@@ -56,7 +69,7 @@ class UdpProxy final : public Proxy {
 
   void stop() override {
     std::lock_guard lock(stop_mu_);
-    stop_.set();
+    stop_.wake();
     if (thread_.joinable()) thread_.join();
     scheduled_.clear();
     mappings_.clear();
@@ -75,7 +88,7 @@ class UdpProxy final : public Proxy {
 
   Fd listener_;
   const Endpoint listening_;
-  Latch stop_;
+  Waker stop_;  // never consumed
   std::mutex stop_mu_;
   // Owned by the loop's thread.
   std::map<Endpoint, std::shared_ptr<Mapping>> mappings_;
@@ -91,6 +104,8 @@ void UdpProxy::loop() {
   for (;;) {
     run_due();
     expire_idle();
+    // One ppoll over many descriptors (wait_fd waits on one): the stop Waker first, so that a
+    // stop wins, then the listening socket and every mapping's upstream socket.
     fds.assign({{stop_.fd(), POLLIN, 0}, {listener_.get(), POLLIN, 0}});
     polled.clear();
     for (const auto& [client, m] : mappings_) {
@@ -115,25 +130,22 @@ void UdpProxy::loop() {
 
 void UdpProxy::from_client(Bytes& buffer) {
   for (;;) {
-    sockaddr_storage from{};
-    socklen_t length = sizeof from;
-    const ssize_t n = ::recvfrom(listener_.get(), buffer.data(), buffer.size(), 0,
-                                 reinterpret_cast<sockaddr*>(&from), &length);
-    if (n < 0 && errno == EINTR) continue;
+    SocketAddress from;
+    from.length = sizeof from.storage;
+    const ssize_t n = recv_datagram(listener_.get(), buffer, &from.storage, &from.length);
     if (n < 0) return;  // drained (EAGAIN), or an error ICMP left on the socket
-    const Endpoint client = from_sockaddr(from);
+    if (static_cast<std::size_t>(n) > buffer.size()) continue;  // never: no UDP payload is longer
+    const Endpoint client = to_endpoint(from);
     if (mappings_.count(client) == 0 && mappings_.size() >= kMaxMappings) {
       expire_idle();
       if (mappings_.size() >= kMaxMappings) continue;  // a descriptor each: dropped, as on a net
     }
     auto& m = mappings_[client];
     if (!m) {
-      auto upstream = ::socket(options_.upstream.address.v6 ? AF_INET6 : AF_INET,
-                               SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      const SockAddr to = to_sockaddr(options_.upstream);
-      if (upstream < 0 || ::connect(upstream, to.get(), to.length) != 0) {
+      const SocketAddress to = to_socket_address(options_.upstream);
+      Fd upstream(::socket(to.storage.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+      if (!upstream.valid() || ::connect(upstream.get(), to.get(), to.length) != 0) {
         const int err = errno;
-        if (upstream >= 0) ::close(upstream);
         mappings_.erase(client);
         count_upstream_failure();
         log("datagrams from " + client.to_string() + ": upstream " + options_.upstream.to_string() +
@@ -142,9 +154,8 @@ void UdpProxy::from_client(Bytes& buffer) {
       }
       m = std::make_shared<Mapping>();
       m->client = client;
-      std::memcpy(&m->client_address.storage, &from, sizeof from);
-      m->client_address.length = length;
-      m->upstream.reset(upstream);
+      m->client_address = from;
+      m->upstream = std::move(upstream);
       auto conversation = next_conversation();
       m->index = conversation.index;
       m->plan = std::move(conversation.plan);
@@ -155,11 +166,11 @@ void UdpProxy::from_client(Bytes& buffer) {
 
 void UdpProxy::from_upstream(const std::shared_ptr<Mapping>& m, Bytes& buffer) {
   for (;;) {
-    const ssize_t n = ::recv(m->upstream.get(), buffer.data(), buffer.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = recv_datagram(m->upstream.get(), buffer, nullptr, nullptr);
     // EAGAIN: drained; ECONNREFUSED: nobody listens upstream (yet), which the client sees as
     // silence, as it would without the proxy.
     if (n < 0) return;
+    if (static_cast<std::size_t>(n) > buffer.size()) continue;  // never, as in from_client
     handle(m, Direction::server_to_client, Bytes(buffer.begin(), buffer.begin() + n));
   }
 }
@@ -241,7 +252,7 @@ void UdpProxy::expire_idle() {
 }  // namespace
 
 Result<std::unique_ptr<Proxy>, std::string> start_udp(ProxyOptions options) {
-  auto listener = bound_socket(options.listen, true);
+  auto listener = bound_socket(options.listen, SOCK_DGRAM);
   if (!listener)
     return unexpected("cannot listen on " + options.listen.to_string() + ": " + listener.error());
   return std::unique_ptr<Proxy>(new UdpProxy(std::move(options), std::move(*listener)));
