@@ -23,6 +23,7 @@ packages=(
   "python3-impacket:/usr/lib/python3/dist-packages/impacket/__init__.py"
   "python3-jsonschema:/usr/lib/python3/dist-packages/jsonschema/__init__.py"
   "libxml2-utils:/usr/bin/xmllint"
+  "clang-format:/usr/bin/clang-format"
 )
 if [ "$preset" = clang-fuzz ]; then
   packages+=("clang:/usr/bin/clang++" "libclang-rt-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a")
