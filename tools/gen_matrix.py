@@ -113,7 +113,7 @@ RETURN_SRV = lambda co, dg: Srv(True, SEEN, SEEN, OK, co, dg)  # noqa: E731
 #  - T = 0: orphaned at once (co_cancel and orphaned at c), RPC_S_CALL_CANCELLED at c (CS-TMO-3; a
 #    datagram call forwards a cl_cancel and stops, CS-DG-3); the routine runs to its end and its
 #    result is discarded (CS-STUB-1, CS-SRV-5). A datagram server never hears of the orphaning:
-#    its routine's answer goes out unacknowledged (README, Decisions).
+#    its routine's answer goes out unacknowledged (drivers/README.md, Decisions).
 #  - T = 1 s: the server answers first (CS-TMO-1): the call ends with that answer, no orphaned; a
 #    response returns normally (CS-RES-2), a cancel fault raises RPC_S_CALL_CANCELLED (CS-SRV-3,
 #    CS-RES-1). The server does not answer by c + T: orphaned at c + T, RPC_S_CALL_CANCELLED then
@@ -123,7 +123,7 @@ RETURN_SRV = lambda co, dg: Srv(True, SEEN, SEEN, OK, co, dg)  # noqa: E731
 #    orphaned alike); slow and hung routines never look.
 #  - a cancel-deaf runtime ignores co_cancel, orphaned and cl_cancel (spec section 9): the client's
 #    own timeout is all that ends the call; a lost connection still makes the server discard the
-#    result (README, Decisions: "A server call whose connection is lost ...").
+#    result (drivers/README.md, Decisions: "A server call whose connection is lost ...").
 SYNC = collections.OrderedDict([
     # (behaviour, timeout)              call               answer              orphan server                              rules
     (("slow", "zero"),          Out(("raises", C),     None,               C,    SLOW_SRV("discarded", "response"),   ["CS-TMO-3", "CS-STUB-1", "CS-SRV-5"])),
@@ -443,7 +443,7 @@ def async_threadex_scenario(protseq):
 #                           next request carries PFC_PENDING_CANCEL, which a deaf server faults
 #                           with 0x6BD (no call active) and DID_NOT_EXECUTE (spec section 9).
 #   ncadg_ip_udp slow:      the response's flags2 has CANCEL_PENDING (CS-DG-4); the next call's
-#                           cancel goes as a cl_cancel right behind its request (README, Decisions).
+#                           cancel goes as a cl_cancel right behind its request (drivers/README.md, Decisions).
 SECOND_AT = 400  # the second call starts at 400 ms, after the first returned at 300 ms
 PENDING = [
     ("ncacn_ip_tcp", "slow"),
@@ -548,12 +548,20 @@ BPS = 160  # bandwidth: 160 bytes/s; a 16-byte co_cancel takes 100 ms
 SLICE_SEG, SLICE_GAP = 4, 20  # slice: the co_cancel in 4-byte writes 20 ms apart (done at c + 60)
 
 
+# A server call's result that is not checked (_srv).
+UNCHECKED = "unchecked"
+
+
 def _srv(saw_at, result="fault", finished_at=None):
+    """The server's call: saw the cancel at saw_at, and (unless result is None) finished raising it
+    then, its result `result` (UNCHECKED: finished, but what became of the result is a race)."""
     call = collections.OrderedDict([("opnum", 3), ("saw_cancel", True), ("saw_cancel_at", ms(saw_at))])
     if result is not None:
         call["finished"] = True
         call["finished_at"] = ms(finished_at if finished_at is not None else saw_at)
         call["finished_status"] = CANCELLED
+        if result == UNCHECKED:
+            return call
         call["result"] = result
         if result == "fault":
             call["fault_status"] = "nca_s_fault_cancel"
@@ -671,14 +679,19 @@ def _faults_table():
     # 16 stub bytes) and the co_cancel (16) are the first 128 bytes the client sends. The
     # connection failed after the cancel was forwarded, so the call fails with
     # RPC_S_CALL_CANCELLED at once (CS-CONN-2), not at c + T; the server's call lost its connection
-    # after the co_cancel: cancelled and orphaned, its fault discarded (README, Decisions).
+    # after the co_cancel: cancelled and orphaned, its fault discarded (drivers/README.md,
+    # Decisions). After an orderly close the server reads the co_cancel and then the end of the
+    # stream, in order. An RST races the routine instead: the server's kernel may drop the unread
+    # co_cancel, or the routine may poll it and send its fault in the instant between the client's
+    # co_cancel and its RST (about 2 runs in 100), so there what became of the fault is not checked.
     cut_after = 72 + (24 + 16) + 16
-    for name, spec, what in [("reset", "reset,after=%d,dir=c2s" % cut_after, "RST"),
-                             ("reset-close", "reset,after=%d,dir=c2s,close" % cut_after,
-                              "an orderly close")]:
+    for name, spec, what, result in [
+            ("reset", "reset,after=%d,dir=c2s" % cut_after, "RST", UNCHECKED),
+            ("reset-close", "reset,after=%d,dir=c2s,close" % cut_after, "an orderly close",
+             "discarded")]:
         rows.append(Fault(
             name, tcp, {"co": [spec]}, {},
-            ("raises", C), _srv(SEEN, "discarded"),
+            ("raises", C), _srv(SEEN, result),
             {"co": [pdu("out", "co_cancel", at=ms(C))]},
             {"co": [pdu("out", "orphaned"), pdu("in", "fault"), pdu("in", "response")]},
             None, ["CS-NEV-1", "CS-CONN-2"],
@@ -697,7 +710,7 @@ def _faults_table():
     # blackhole: the cancel and everything after it towards the server is held for ever; the stub
     # never hears of it and the client gives up at c + T, not later (CS-TMO-2 / CS-DG-3). On a
     # connection the orphaned is held too, but the client then closes the connection (CS-TMO-2),
-    # which the server takes for the call's cancel and orphaning (README, Decisions); a datagram
+    # which the server takes for the call's cancel and orphaning (drivers/README.md, Decisions); a datagram
     # server hears nothing at all, and its routine runs on.
     rows.append(Fault(
         "blackhole", both,

@@ -1,16 +1,12 @@
 #include "drivers/inproc/inproc_driver.h"
 
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <utility>
 
 #include "drivers/fault/datagram_faults.h"
 #include "drivers/fault/stream_faults.h"
 #include "drivers/inproc/inproc_session.h"
-#include "drivers/runtime/rpc.h"
-#include "drivers/runtime/string_binding.h"
-#include "drivers/runtime/test_interface.h"
 #include "harness/core/random.h"
 
 namespace rpcfit::inproc {
@@ -53,11 +49,11 @@ std::optional<std::string> datagram_refuses(fault::FaultKind kind) {
   return std::nullopt;
 }
 
-// Decorates the runtimes' transports with one plan for all of `faults`; the error names the
-// fault the transport refuses.
+// Decorates both sides' transports with one plan for all of `faults` (`plan`); the error names
+// the fault the transport refuses.
 std::optional<std::string> arm_faults(const run::SessionSetup& setup, transport::Protseq protseq,
-                                      World& world, rpc::RuntimeOptions& client,
-                                      rpc::RuntimeOptions& server) {
+                                      std::shared_ptr<fault::FaultPlan>& plan,
+                                      ReferenceClientSetup& client, ReferenceServerSetup& server) {
   const auto& faults = setup.scenario->faults;
   if (faults.empty()) return std::nullopt;
   const bool datagram = transport::is_datagram(protseq);
@@ -81,33 +77,22 @@ std::optional<std::string> arm_faults(const run::SessionSetup& setup, transport:
     specs.push_back(entry.spec);
   }
   try {
-    world.plan = std::make_shared<fault::FaultPlan>(std::move(specs), setup.seed);
+    plan = std::make_shared<fault::FaultPlan>(std::move(specs), setup.seed);
     if (datagram) {
       // FaultyDatagrams decides only what its socket sends: the client's covers c2s, the
       // server's s2c.
-      client.datagram_decorator = fault::datagram_decorator_for(world.plan, *setup.clock, true);
-      server.datagram_decorator = fault::datagram_decorator_for(world.plan, *setup.clock, false);
+      client.datagram_decorator = fault::datagram_decorator_for(plan, *setup.clock, true);
+      server.datagram_decorator = fault::datagram_decorator_for(plan, *setup.clock, false);
     } else {
       // Likewise each side's connections apply what that side sends, so that what the client
       // tees to its capture as received is what the fault let through.
-      client.stream_decorator = fault::stream_decorator_for(world.plan, *setup.clock, true);
-      server.stream_decorator = fault::stream_decorator_for(world.plan, *setup.clock, true);
+      client.stream_decorator = fault::stream_decorator_for(plan, *setup.clock, true);
+      server.stream_decorator = fault::stream_decorator_for(plan, *setup.clock, true);
     }
   } catch (const std::invalid_argument& e) {
     return std::string("faults: ") + e.what();
   }
   return std::nullopt;
-}
-
-// The opnums the server must serve: those the steps call and those given behaviours of their own.
-std::set<std::uint16_t> served_opnums(const run::Scenario& scenario) {
-  std::set<std::uint16_t> opnums;
-  for (const auto& step : scenario.steps) {
-    if (step.kind == run::StepKind::call) opnums.insert(step.opnum);
-  }
-  for (const auto& [opnum, spec] : scenario.server.by_opnum)
-    opnums.insert(opnum);
-  return opnums;
 }
 
 }  // namespace
@@ -123,67 +108,36 @@ OpenResult InprocDriver::open(const run::SessionSetup& setup) {
         run::SessionError{true, "the in-process runtime does not speak " + scenario.protseq});
   }
 
-  auto world = std::make_shared<World>();
-  world->clock = setup.clock;
-  world->protseq = *protseq;
-  world->sink = std::make_shared<WireSink>(*setup.clock, setup.capture);
-  world->book = std::make_shared<ServerBook>();
-  world->recorder = std::make_shared<server::EventRecorder>();
-  world->recorder->set_listener([book = world->book](const server::BehaviourEvent& event) {
-    book->on_behaviour_event(event);
-  });
-
-  rpc::RuntimeOptions client_options;
-  client_options.clock = setup.clock;
-  client_options.capture = world->sink.get();
-  client_options.run_dir = setup.run_dir;
-  client_options.legacy_platform = scenario.client.legacy_platform;
+  ReferenceServerSetup server_setup;
+  server_setup.scenario = &scenario;
+  server_setup.clock = setup.clock;
+  server_setup.run_dir = setup.run_dir;
+  ReferenceClientSetup client_setup;
+  client_setup.clock = setup.clock;
+  client_setup.run_dir = setup.run_dir;
+  client_setup.capture = setup.capture;
+  client_setup.legacy_platform = scenario.client.legacy_platform;
   // The runtime's own random choices (activity UUIDs) draw from a stream of the scenario's seed
   // apart from the faults' streams.
-  client_options.seed = Random(setup.seed).fork(kRuntimeStream).seed();
-  rpc::RuntimeOptions server_options;
-  server_options.clock = setup.clock;
-  server_options.run_dir = setup.run_dir;
-  if (auto refused = arm_faults(setup, *protseq, *world, client_options, server_options)) {
+  client_setup.seed = Random(setup.seed).fork(kRuntimeStream).seed();
+  if (scenario.client.dg_retransmit) {
+    client_setup.binding_options.dg_retransmit = *scenario.client.dg_retransmit;
+  }
+  if (scenario.client.dg_comm_timeout) {
+    client_setup.binding_options.dg_comm_timeout = *scenario.client.dg_comm_timeout;
+  }
+  std::shared_ptr<fault::FaultPlan> plan;
+  if (auto refused = arm_faults(setup, *protseq, plan, client_setup, server_setup)) {
     return trouble(*refused);
   }
-  world->server_runtime = std::make_unique<rpc::Runtime>(std::move(server_options));
-  world->client = std::make_unique<rpc::Runtime>(std::move(client_options));
 
-  rpc::ServerOptions options;
-  options.cancel_deaf = scenario.server.cancel_deaf;
-  // Holds the book and recorder, not the World: the server's threads must never own the World,
-  // whose destruction joins them.
-  options.observer = [book = world->book, recorder = world->recorder](const rpc::ServerEvent& e) {
-    book->on_server_event(e);
-    recorder->on_server_event(e);
-  };
-  world->server = std::make_unique<rpc::Server>(*world->server_runtime, std::move(options));
-  rpc::InterfaceRegistration registration;
-  registration.id = rpc::test_interface_id();
-  for (const std::uint16_t opnum : served_opnums(scenario)) {
-    const auto own = scenario.server.by_opnum.find(opnum);
-    const auto& spec =
-        own != scenario.server.by_opnum.end() ? own->second : scenario.server.behaviour;
-    registration.routines[opnum] =
-        ServerBook::wrap(world->book, server::make_routine(spec, world->recorder));
-  }
-  world->server->register_interface(std::move(registration));
-
-  auto endpoint = world->server->listen(*protseq, "");
-  if (!endpoint) return trouble("listen on " + scenario.protseq + ": " + endpoint.error());
-  const std::string text = rpc::local_binding(*protseq, *endpoint);
-  rpc::BindingOptions binding_options;
-  if (scenario.client.dg_retransmit) binding_options.dg_retransmit = *scenario.client.dg_retransmit;
-  if (scenario.client.dg_comm_timeout) {
-    binding_options.dg_comm_timeout = *scenario.client.dg_comm_timeout;
-  }
-  auto binding = rpc::Binding::from_string(*world->client, text, binding_options);
-  if (!binding) return trouble("binding " + text + ": " + rpc::status_text(binding.error()));
-  world->binding = *binding;
-
-  return std::unique_ptr<run::DriverSession>(
-      std::make_unique<InprocSession>(std::move(world), setup.seed));
+  auto server = ReferenceServer::open(server_setup);
+  if (!server) return trouble(server.error());
+  client_setup.binding = (*server)->binding();
+  auto client = ReferenceClient::open(client_setup);
+  if (!client) return trouble(client.error());
+  return std::unique_ptr<run::DriverSession>(std::make_unique<InprocSession>(
+      std::move(*server), std::move(*client), std::move(plan), setup.seed));
 }
 
 }  // namespace rpcfit::inproc

@@ -1,6 +1,7 @@
-// The in-process RuntimeDriver: each session is a server and a client of the project's own
-// runtime (drivers/runtime) in this process, the server playing the scenario's behaviours
-// (drivers/server) and the client's transport carrying its faults (drivers/fault).
+// The in-process RuntimeDriver: each session is the reference client (reference_client.h) calling
+// the reference server (reference_server.h), both rpcfit's own runtime (drivers/runtime) in this
+// process, the server playing the scenario's behaviours (drivers/server) and the transports
+// carrying its faults (drivers/fault).
 //
 // A session (inproc_session.h) has two Runtimes on the run's clock and run directory: the
 // server's, and the client's, which tees its PDUs to the session's view of the wire and on to
@@ -9,9 +10,6 @@
 // datagram sockets of both runtimes (ncadg_*: each side's sends, so c2s and s2c faults both
 // apply). A fault the transport cannot apply (reorder on a stream; reset and slice on datagrams)
 // is refused at open() as harness trouble (SessionError, not a skip).
-//
-// The server serves the test interface (rpc::test_interface_id()) with a routine for every opnum
-// a call step uses and every opnum of `server.ops`: that opnum's behaviour, else the scenario's.
 #pragma once
 
 #include <memory>

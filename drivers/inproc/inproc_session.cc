@@ -1,13 +1,6 @@
 #include "drivers/inproc/inproc_session.h"
 
-#include <algorithm>
-#include <exception>
-#include <set>
-#include <sstream>
 #include <utility>
-
-#include "drivers/runtime/rpc.h"
-#include "drivers/runtime/test_interface.h"
 
 namespace rpcfit::inproc {
 namespace {
@@ -15,278 +8,32 @@ namespace {
 // Server::stop's bound when the session is destroyed without shutdown() (scenario time).
 constexpr Duration kDestroyBound = std::chrono::seconds(5);
 
-run::CallOutcome failed(RpcStatus status, std::string detail) {
-  run::CallOutcome outcome;
-  outcome.returned = false;
-  outcome.status = status;
-  outcome.detail = std::move(detail);
-  return outcome;
-}
-
 }  // namespace
 
-InprocSession::InprocSession(std::shared_ptr<World> world, std::uint64_t seed)
-    : world_(std::move(world)), seed_(seed) {}
+InprocSession::InprocSession(std::unique_ptr<ReferenceServer> server,
+                             std::unique_ptr<ReferenceClient> client,
+                             std::shared_ptr<fault::FaultPlan> plan, std::uint64_t seed)
+    : server_(std::move(server)), client_(std::move(client)), plan_(std::move(plan)), seed_(seed) {}
 
 InprocSession::~InprocSession() {
   shutdown(kDestroyBound);
-  {
-    // A `done` already running may use what its caller owns; the caller may free it once we
-    // return. Later completions find `detached` and call nothing.
-    std::unique_lock lock(world_->mu);
-    world_->detached = true;
-    world_->cv.wait(lock, [&] { return world_->in_done == 0; });
-  }
-  world_->sink->detach_forward();
-  world_.reset();  // the last reference, unless a call shutdown() could not end holds one
-}
-
-std::uint32_t InprocSession::register_thread() {
-  return world_->client->GetCurrentThreadId();
-}
-
-run::CallOutcome InprocSession::call(std::uint16_t opnum, ByteView input) {
-  // Only `world` from here on: a call stuck past the session's end must not touch `this`.
-  std::shared_ptr<World> world = world_;
-  const rpc::ThreadId thread = world->client->GetCurrentThreadId();
-  std::shared_ptr<rpc::Binding> binding;
-  std::uint64_t token = 0;
-  {
-    std::lock_guard lock(world->mu);
-    if (world->closing || !world->binding) {
-      return failed(status::kInvalidBinding, "the session is shut down");
-    }
-    binding = world->binding;
-    token = world->next_sync++;
-    world->sync_calls.emplace(token, World::SyncCall{thread, opnum});
-    world->cv.notify_all();
-  }
-  run::CallOutcome outcome;
-  try {
-    const Bytes output = binding->call(rpc::test_interface_id(), opnum, input);
-    outcome.returned = true;
-    outcome.status = status::kOk;
-    outcome.output_bytes = output.size();
-  } catch (const rpc::RpcException& e) {
-    outcome = failed(e.status(), e.what());
-  } catch (const std::bad_alloc&) {
-    outcome = failed(status::kOutOfMemory, "out of memory");
-  } catch (const std::exception& e) {
-    // Not something the runtime raises; reported rather than thrown across the seam.
-    outcome = failed(status::kCallFailed, std::string("unexpected exception: ") + e.what());
-  }
-  binding.reset();
-  {
-    std::lock_guard lock(world->mu);
-    world->sync_calls.erase(token);
-    world->cv.notify_all();
-  }
-  return outcome;
-}
-
-RpcStatus InprocSession::set_cancel_timeout(long timeout) {
-  return world_->client->RpcMgmtSetCancelTimeout(timeout);
-}
-
-std::uint64_t InprocSession::open_thread(std::uint32_t access, std::uint32_t thread_id) {
-  return world_->client->OpenThread(access, thread_id);
-}
-
-bool InprocSession::close_handle(std::uint64_t handle) {
-  return world_->client->CloseHandle(handle);
-}
-
-RpcStatus InprocSession::cancel_thread_ex(std::uint64_t handle, long timeout) {
-  return world_->client->RpcCancelThreadEx(handle, timeout);
-}
-
-RpcStatus InprocSession::cancel_thread(std::uint64_t handle) {
-  return world_->client->RpcCancelThread(handle);
-}
-
-RpcStatus InprocSession::begin_async(int key, std::uint16_t opnum, ByteView input,
-                                     std::function<void(const run::CallOutcome&)> done) {
-  std::shared_ptr<World> world = world_;
-  AsyncSlot* slot = nullptr;
-  std::shared_ptr<rpc::Binding> binding;
-  {
-    std::lock_guard lock(world->mu);
-    if (world->closing || !world->binding) return status::kInvalidBinding;
-    auto& owned = world->async[key];
-    if (!owned) owned = std::make_unique<AsyncSlot>();
-    slot = owned.get();  // slots are never erased while the World lives
-    // The key's previous call has not completed: its state is not free (as Win32's would not be).
-    if (slot->outstanding) return status::kInvalidAsyncHandle;
-    // Marked before the call begins, so a shutdown() from now on finds it and waits for the
-    // slot's lock, under which the call begins.
-    slot->outstanding = true;
-    slot->opnum = opnum;
-    ++world->async_outstanding;
-    binding = world->binding;
-  }
-
-  auto completed = [world, slot, done = std::move(done)](rpc::RpcAsyncState&) {
-    Bytes reply;
-    RpcStatus result = status::kOk;
-    {
-      std::lock_guard lock(slot->mu);
-      result = rpc::RpcAsyncCompleteCall(&slot->state, &reply);
-    }
-    run::CallOutcome outcome;
-    outcome.returned = result == status::kOk;
-    outcome.status = result;
-    outcome.output_bytes = outcome.returned ? reply.size() : 0;
-    if (!outcome.returned) outcome.detail = rpc::status_text(result);
-    bool tell = false;
-    {
-      std::lock_guard lock(world->mu);
-      tell = !world->detached;
-      if (tell) ++world->in_done;
-    }
-    if (tell) done(outcome);
-    std::lock_guard lock(world->mu);
-    if (tell) --world->in_done;
-    slot->outstanding = false;
-    --world->async_outstanding;
-    world->cv.notify_all();
-  };
-
-  RpcStatus begun = status::kOk;
-  {
-    std::lock_guard lock(slot->mu);
-    slot->state = rpc::RpcAsyncState{};
-    begun = rpc::RpcAsyncInitializeHandle(&slot->state);
-    if (begun == status::kOk) {
-      slot->state.notification = rpc::RpcNotification::callback;
-      slot->state.callback = std::move(completed);
-      begun = binding->call_async(slot->state, rpc::test_interface_id(), opnum, input);
-      // The call keeps its own copy of the callback (and with it the World) until it completes;
-      // one left here would keep the World alive for ever through the slot.
-      slot->state.callback = nullptr;
-    }
-  }
-  if (begun != status::kOk) {
-    std::lock_guard lock(world->mu);
-    slot->outstanding = false;
-    --world->async_outstanding;
-    world->cv.notify_all();
-  }
-  return begun;
-}
-
-RpcStatus InprocSession::cancel_async(int key, bool abortive) {
-  AsyncSlot* slot = nullptr;
-  {
-    std::lock_guard lock(world_->mu);
-    auto it = world_->async.find(key);
-    if (it == world_->async.end()) return status::kInvalidAsyncHandle;
-    slot = it->second.get();
-  }
-  std::lock_guard lock(slot->mu);
-  return rpc::RpcAsyncCancelCall(&slot->state, abortive);
-}
-
-std::vector<run::WirePdu> InprocSession::wire() const {
-  return world_->sink->pdus();
-}
-
-std::vector<run::ServerCallRecord> InprocSession::server_calls() const {
-  return world_->book->records();
+  client_.reset();  // detaches from late callers, then the server goes
 }
 
 std::string InprocSession::faults_injected() const {
-  if (!world_->plan) return "";
-  auto counters = world_->plan->describe_counters();
+  if (!plan_) return "";
+  auto counters = plan_->describe_counters();
   return counters == "none" ? "" : counters;  // the observation's spelling of nothing
 }
 
 std::string InprocSession::shutdown(Duration bound) {
   std::lock_guard once(shutdown_mu_);
   if (shut_down_) return shutdown_report_;
-  World& world = *world_;
-  std::vector<std::pair<std::uint64_t, rpc::ThreadId>> threads;  // token, thread
-  std::vector<AsyncSlot*> slots;
-  {
-    std::lock_guard lock(world.mu);
-    world.closing = true;
-    for (const auto& [token, call] : world.sync_calls)
-      threads.emplace_back(token, call.thread);
-    for (const auto& [key, slot] : world.async) {
-      if (slot->outstanding) slots.push_back(slot.get());
-    }
-  }
-  // An immediate orphan, where RpcCancelThreadEx can post one: not on the sequences that cannot
-  // be cancelled, nor from a legacy client. Those calls end when the server stops, with the
-  // routine's reply or a lost connection; a datagram call whose server is silent does not.
-  std::set<std::uint64_t> orphaned;
-  for (const auto& [token, thread] : threads) {
-    const auto handle = world.client->OpenThread(rpc::access::kThreadAllAccess, thread);
-    if (handle == 0) continue;  // the thread has exited, so its call has ended
-    if (world.client->RpcCancelThreadEx(handle, 0) == status::kOk) orphaned.insert(token);
-    world.client->CloseHandle(handle);
-  }
-  for (AsyncSlot* slot : slots) {
-    std::lock_guard lock(slot->mu);
-    rpc::RpcAsyncCancelCall(&slot->state, true);  // any sequence (async.h)
-  }
-  {
-    // The orphaned calls end first: once the server stops, a hung routine returns, and its
-    // reply would race the orphan, so the call could end either way.
-    std::unique_lock lock(world.mu);
-    world.cv.wait_for(lock, end_patience_, [&] {
-      return std::none_of(orphaned.begin(), orphaned.end(),
-                          [&](std::uint64_t token) { return world.sync_calls.count(token) > 0; }) &&
-             std::none_of(slots.begin(), slots.end(),
-                          [](const AsyncSlot* slot) { return slot->outstanding; });
-    });
-  }
-  world.server->stop(bound);
-
-  std::shared_ptr<rpc::Binding> binding;
-  std::string report;
-  {
-    std::unique_lock lock(world.mu);
-    world.cv.wait_for(lock, end_patience_,
-                      [&] { return world.sync_calls.empty() && world.async_outstanding == 0; });
-    const std::size_t left = world.sync_calls.size() + world.async_outstanding;
-    if (left > 0) {
-      std::ostringstream out;
-      out << left << (left == 1 ? " call" : " calls") << " still running on "
-          << transport::protseq_name(world.protseq) << ":";
-      const char* sep = " ";
-      for (const auto& [token, call] : world.sync_calls) {
-        out << sep << "opnum " << call.opnum << " on thread " << call.thread;
-        sep = ", ";
-      }
-      for (const auto& [key, slot] : world.async) {
-        if (!slot->outstanding) continue;
-        out << sep << "async call " << key << " (opnum " << slot->opnum << ")";
-        sep = ", ";
-      }
-      report = out.str();
-    }
-    binding = std::move(world.binding);
-  }
-  binding.reset();  // outside the lock: it closes its idle connections, teeing to the sink
+  client_->end_calls();
+  server_->stop(bound);
+  shutdown_report_ = client_->finish();
   shut_down_ = true;
-  shutdown_report_ = report;
-  return report;
-}
-
-bool InprocSession::wait_wire(const std::function<bool(const std::vector<run::WirePdu>&)>& done,
-                              std::chrono::milliseconds patience) const {
-  return world_->sink->wait_until(done, patience);
-}
-
-bool InprocSession::wait_sync_calls(std::size_t n, std::chrono::milliseconds patience) const {
-  std::unique_lock lock(world_->mu);
-  return world_->cv.wait_for(lock, patience, [&] { return world_->sync_calls.size() >= n; });
-}
-
-bool InprocSession::wait_server_calls(
-    const std::function<bool(const std::vector<run::ServerCallRecord>&)>& done,
-    std::chrono::milliseconds patience) const {
-  return world_->book->wait_until(done, patience);
+  return shutdown_report_;
 }
 
 }  // namespace rpcfit::inproc
