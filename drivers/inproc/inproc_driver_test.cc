@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "drivers/inproc/inproc_session.h"
+#include "drivers/inproc/wire_test_util.h"
 #include "drivers/runtime/rpc.h"
 #include "drivers/runtime/runtime_test_util.h"
 #include "harness/fault/fault_spec.h"
@@ -51,24 +52,8 @@ void add_fault(run::Scenario& scenario, const std::string& text) {
   scenario.faults.push_back(run::FaultEntry{*spec, text, run::SourceLoc{"test.yaml", 3, 5}});
 }
 
-// "out bind", "in bind_ack", ... as the client saw them.
-std::vector<std::string> sequence(const std::vector<run::WirePdu>& pdus) {
-  std::vector<std::string> out;
-  for (const auto& pdu : pdus) {
-    std::string type = "?";
-    if (auto co = wire::decode_co(pdu.bytes)) {
-      type = wire::ptype_name(static_cast<std::uint8_t>(co->type));
-    } else if (auto cl = wire::decode_cl(pdu.bytes)) {
-      type = wire::ptype_name(static_cast<std::uint8_t>(cl->type));
-    }
-    out.push_back((pdu.out ? "out " : "in ") + type);
-  }
-  return out;
-}
-
-bool has(const std::vector<std::string>& seen, const std::string& what) {
-  return std::find(seen.begin(), seen.end(), what) != seen.end();
-}
+using testing::has;
+using testing::sequence;
 
 std::function<bool(const std::vector<run::WirePdu>&)> sent(const std::string& type) {
   return

@@ -10,6 +10,7 @@
 
 #include "drivers/inproc/reference_client.h"
 #include "drivers/inproc/reference_server.h"
+#include "drivers/inproc/wire_test_util.h"
 #include "drivers/runtime/rpc.h"
 #include "drivers/runtime/runtime_test_util.h"
 #include "drivers/runtime/string_binding.h"
@@ -21,24 +22,8 @@ namespace {
 
 using rpc::testing::kPatience;
 
-// "out request", "in response", ... (out: sent by the client).
-std::vector<std::string> sequence(const std::vector<run::WirePdu>& pdus) {
-  std::vector<std::string> out;
-  for (const auto& pdu : pdus) {
-    std::string type = "?";
-    if (auto co = wire::decode_co(pdu.bytes)) {
-      type = wire::ptype_name(static_cast<std::uint8_t>(co->type));
-    } else if (auto cl = wire::decode_cl(pdu.bytes)) {
-      type = wire::ptype_name(static_cast<std::uint8_t>(cl->type));
-    }
-    out.push_back((pdu.out ? "out " : "in ") + type);
-  }
-  return out;
-}
-
 bool has(const std::vector<run::WirePdu>& pdus, const std::string& what) {
-  const auto seen = sequence(pdus);
-  return std::find(seen.begin(), seen.end(), what) != seen.end();
+  return testing::has(testing::sequence(pdus), what);
 }
 
 class Alone : public ::testing::TestWithParam<std::string> {
@@ -81,8 +66,8 @@ TEST_P(Alone, TheServerRecordsWhatAnotherClientSentAndWhatItsRoutineSaw) {
   EXPECT_EQ(calls[0].opnum, 0);
   EXPECT_EQ(calls[0].result, run::ServerResult::response);
   const auto wire = (*server)->wire();
-  EXPECT_TRUE(has(wire, "out request")) << ::testing::PrintToString(sequence(wire));
-  EXPECT_TRUE(has(wire, "in response")) << ::testing::PrintToString(sequence(wire));
+  EXPECT_TRUE(has(wire, "out request")) << ::testing::PrintToString(testing::sequence(wire));
+  EXPECT_TRUE(has(wire, "in response")) << ::testing::PrintToString(testing::sequence(wire));
   EXPECT_EQ((*server)->stop(std::chrono::seconds(1)), 0u);
 }
 

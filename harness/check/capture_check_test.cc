@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness/check/capture_test_util.h"
+
 namespace rpcfit::run {
 namespace {
 
@@ -14,12 +16,7 @@ using ::testing::HasSubstr;
 
 NormalizedPdu pdu(Timestamp at, bool to_server, const std::string& text,
                   TransportKind transport = TransportKind::tcp) {
-  NormalizedPdu p;
-  p.at = at;
-  p.to_server = to_server;
-  p.text = text;
-  p.transport = transport;
-  return p;
+  return testing::normalized_pdu(0, at, to_server, text, transport);
 }
 
 // bind, bind_ack, request, co_cancel at 100 ms.

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness/check/capture_test_util.h"
+
 namespace rpcfit::run {
 namespace {
 
@@ -13,12 +15,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 NormalizedPdu pdu(std::uint64_t frame, Timestamp at, bool to_server, const std::string& text) {
-  NormalizedPdu p;
-  p.frame = frame;
-  p.at = at;
-  p.to_server = to_server;
-  p.text = text;
-  return p;
+  return testing::normalized_pdu(frame, at, to_server, text);
 }
 
 // bind, bind_ack, request, co_cancel at 100 ms, orphaned at 1100 ms.

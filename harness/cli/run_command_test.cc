@@ -273,7 +273,7 @@ TEST_F(RunCommand, UsageErrorsExitTwo) {
   const std::vector<std::vector<std::string>> usages = {
       {"--level", "bogus"},         {"--shard", "3/2"},         {"--shard", "two"},
       {"--time-scale", "0"},        {"--tolerance-scale", "0"}, {"--time-scale", "inf"},
-      {"--tolerance-scale", "inf"}, {"--no-such-option"},
+      {"--tolerance-scale", "inf"}, {"--no-such-option"},       {"--driver", "wine"},
   };
   for (const auto& usage : usages) {
     std::vector<std::string> args = {"run", dir_.string()};
@@ -285,6 +285,19 @@ TEST_F(RunCommand, UsageErrorsExitTwo) {
   }
   const auto level = rpcfit({"run", dir_.string(), "--level", "bogus"});
   EXPECT_TRUE(contains(level.err, "--level: expected must or should, got \"bogus\"")) << level.err;
+  const auto driver = rpcfit({"run", dir_.string(), "--driver", "wine"});
+  EXPECT_TRUE(contains(driver.err, "--driver: no driver \"wine\" (known: inproc)")) << driver.err;
+}
+
+// The driver is chosen by name, and the report says which one played the scenarios.
+TEST_F(RunCommand, TheDriverIsChosenByNameAndReported) {
+  write("deny.yaml", deny_scenario("server/deny"));
+  const auto r = run({"--driver", "inproc", "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  std::ifstream report(dir_ / "out" / "report.json");
+  std::stringstream text;
+  text << report.rdbuf();
+  EXPECT_TRUE(contains(text.str(), "\"driver\": \"inproc\"")) << text.str().substr(0, 400);
 }
 
 TEST_F(RunCommand, AnEmptySelectionExitsThree) {
