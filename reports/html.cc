@@ -12,33 +12,6 @@
 namespace rpcfit::reports {
 namespace html_detail {
 
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:  // a char, not an enum: every other character is itself
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string format_ms(double ms) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.3f", ms);
@@ -61,7 +34,6 @@ std::string_view verdict_class(std::string_view verdict) {
 
 namespace {
 
-using html_detail::escape;
 using html_detail::format_ms;
 using html_detail::verdict_class;
 
@@ -107,7 +79,7 @@ std::string breakable(const std::string& escaped) {
 }
 
 std::string badge(std::string_view verdict) {
-  return "<span class=\"b b-" + std::string(verdict_class(verdict)) + "\">" + escape(verdict) +
+  return "<span class=\"b b-" + std::string(verdict_class(verdict)) + "\">" + xml_text(verdict) +
          "</span>";
 }
 
@@ -123,7 +95,7 @@ std::size_t count_of(const Totals& t, std::string_view verdict) {
 void setting(std::string& out, std::string_view name, const std::string& value) {
   out += "<div><dt>";
   out += name;
-  out += "</dt><dd>" + (value.empty() ? std::string("\u2014") : escape(value)) + "</dd></div>";
+  out += "</dt><dd>" + (value.empty() ? std::string("\u2014") : xml_text(value)) + "</dd></div>";
 }
 
 void append_header(std::string& out, const RunReport& r) {
@@ -133,9 +105,9 @@ void append_header(std::string& out, const RunReport& r) {
   out += "<span class=\"outcome " + std::string(t.failing() ? "bad\">" : "good\">") +
          (t.failing() ? std::to_string(t.failing()) + " failing" : std::string("no failures")) +
          "</span></div>";
-  out += "<p class=\"sub\">started <b>" + escape(r.started_at) + "</b> \u00b7 " +
-         escape(format_ms(r.wall_ms)) + " ms wall \u00b7 driver <b>" + escape(r.driver) +
-         "</b> \u00b7 rpcfit " + escape(r.tool_version) + "</p>";
+  out += "<p class=\"sub\">started <b>" + xml_text(r.started_at) + "</b> \u00b7 " +
+         xml_text(format_ms(r.wall_ms)) + " ms wall \u00b7 driver <b>" + xml_text(r.driver) +
+         "</b> \u00b7 rpcfit " + xml_text(r.tool_version) + "</p>";
   out +=
       "<div class=\"totals\"><span class=\"tot\"><b>" + std::to_string(t.runs) + "</b> runs</span>";
   for (std::string_view v : kVerdicts) {
@@ -163,13 +135,13 @@ void append_header(std::string& out, const RunReport& r) {
 std::string note_of(const ScenarioResult& s) {
   if (!s.mismatches.empty() && (s.verdict == "FAIL" || s.reason.empty())) {
     const Mismatch& m = s.mismatches.front();
-    std::string note = "<b>" + escape(m.field) + "</b>: expected <code>" + escape(m.expected) +
-                       "</code>, got <code>" + escape(m.actual) + "</code>";
+    std::string note = "<b>" + xml_text(m.field) + "</b>: expected <code>" + xml_text(m.expected) +
+                       "</code>, got <code>" + xml_text(m.actual) + "</code>";
     if (s.mismatches.size() > 1)
       note += " <span class=\"more\">+" + std::to_string(s.mismatches.size() - 1) + "</span>";
     return note;
   }
-  return escape(s.reason);
+  return xml_text(s.reason);
 }
 
 void append_filters(std::string& out, const RunReport& r) {
@@ -188,7 +160,7 @@ void append_filters(std::string& out, const RunReport& r) {
   for (const ScenarioResult& s : r.scenarios)
     areas.insert(s.area);
   for (const std::string& a : areas)
-    out += "<option value=\"" + escape(a) + "\">" + escape(a) + "</option>";
+    out += "<option value=\"" + xml_attribute(a) + "\">" + xml_text(a) + "</option>";
   out +=
       "</select><label class=\"ff\"><input type=\"checkbox\" id=\"f-failing\"> failing only"
       "</label><span class=\"spacer\"></span><span id=\"f-count\"></span>"
@@ -213,13 +185,13 @@ void append_summary(std::string& out, const RunReport& r, const std::vector<std:
         label + " " + s.title + " " + join(s.rules, " ") + " " + join(s.tags, " ");
     for (char& c : haystack)
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out += "<tr data-v=\"" + escape(s.verdict) + "\" data-a=\"" + escape(s.area) + "\" data-f=\"" +
-           (failing_verdict(s.verdict) ? "1" : "0") + "\" data-id=\"" + anchors[i] +
-           "\" data-s=\"" + escape(haystack) + "\"><td>" + badge(s.verdict) +
-           "</td><td class=\"id\"><a href=\"#" + anchors[i] + "\">" + breakable(escape(label)) +
-           "</a></td><td class=\"opt\">" + escape(s.area) + "</td><td class=\"opt\">" +
-           escape(s.protseq) + "</td><td class=\"opt rules\">" + escape(join(s.rules, " ")) +
-           "</td><td class=\"num\">" + escape(format_ms(s.wall_ms)) + "</td><td class=\"note\">" +
+    out += "<tr data-v=\"" + xml_attribute(s.verdict) + "\" data-a=\"" + xml_attribute(s.area) +
+           "\" data-f=\"" + (failing_verdict(s.verdict) ? "1" : "0") + "\" data-id=\"" +
+           anchors[i] + "\" data-s=\"" + xml_attribute(haystack) + "\"><td>" + badge(s.verdict) +
+           "</td><td class=\"id\"><a href=\"#" + anchors[i] + "\">" + breakable(xml_text(label)) +
+           "</a></td><td class=\"opt\">" + xml_text(s.area) + "</td><td class=\"opt\">" +
+           xml_text(s.protseq) + "</td><td class=\"opt rules\">" + xml_text(join(s.rules, " ")) +
+           "</td><td class=\"num\">" + xml_text(format_ms(s.wall_ms)) + "</td><td class=\"note\">" +
            note_of(s) + "</td></tr>\n";
   }
   out += "</tbody></table></div></section>\n";
@@ -238,7 +210,7 @@ std::string html_report(const RunReport& report) {
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
       "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
       "<title>rpcfit run " +
-      escape(report.started_at) + "</title>\n<style>";
+      xml_text(report.started_at) + "</title>\n<style>";
   out += html_detail::style_sheet();
   out += "</style>\n</head>\n<body>\n";
   append_header(out, report);

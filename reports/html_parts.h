@@ -5,13 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "reports/escape.h"  // xml_text, xml_attribute: each HTML file escapes with them
 #include "reports/report.h"
 
 namespace rpcfit::reports::html_detail {
-
-// Escapes & < > " ' so the result is safe as HTML or XML text and inside either kind of quoted
-// attribute.
-std::string escape(std::string_view text);
 
 // Milliseconds with at most three decimals and no trailing zeros: "352.293", "100.4", "0".
 std::string format_ms(double ms);

@@ -10,7 +10,7 @@ namespace rpcfit::reports::html_detail {
 namespace {
 
 std::string code(std::string_view text) {
-  return "<code>" + escape(text) + "</code>";
+  return "<code>" + xml_text(text) + "</code>";
 }
 
 std::string join_codes(const std::vector<std::string>& items) {
@@ -28,7 +28,7 @@ std::string join_plain(const std::vector<std::string>& items) {
 }
 
 std::string ms_cell(bool known, double ms) {
-  return known ? "<td class=\"num\">" + escape(format_ms(ms)) + "</td>"
+  return known ? "<td class=\"num\">" + xml_text(format_ms(ms)) + "</td>"
                : "<td class=\"num muted\">\u2014</td>";
 }
 
@@ -67,9 +67,9 @@ void append_mismatches(std::string& out, const ScenarioResult& s) {
   heading(out, "Expected versus actual");
   open_table(out, "mm", {"location", "field", "expected", "actual", "detail"});
   for (const Mismatch& m : s.mismatches) {
-    out += "<tr><td class=\"loc\">" + code(m.location) + "</td><td>" + escape(m.field) +
+    out += "<tr><td class=\"loc\">" + code(m.location) + "</td><td>" + xml_text(m.field) +
            "</td><td class=\"exp\">" + code(m.expected) + "</td><td class=\"act\">" +
-           code(m.actual) + "</td><td class=\"detail\">" + escape(m.detail) + "</td></tr>";
+           code(m.actual) + "</td><td class=\"detail\">" + xml_text(m.detail) + "</td></tr>";
   }
   close_table(out);
 }
@@ -85,12 +85,12 @@ void append_capture(std::string& out, std::string_view title, const CaptureCheck
            std::string(good  ? "good"
                        : bad ? "bad"
                              : "other") +
-           "\">" + escape(c.status) + "</span>");
+           "\">" + xml_text(c.status) + "</span>");
   meta(out, "golden", c.golden.empty() ? "" : code(c.golden));
   meta(out, "capture", c.path.empty() ? "" : code(c.path));
   meta(out, "digest", c.digest.empty() ? "" : code(c.digest));
   meta(out, "PDUs", std::to_string(c.pdus));
-  meta(out, "detail", escape(c.detail));
+  meta(out, "detail", xml_text(c.detail));
   out += "</dl>";
   if (c.diff.empty()) return;
   out += "<pre class=\"diff\">";
@@ -99,10 +99,10 @@ void append_capture(std::string& out, std::string_view title, const CaptureCheck
     if (first == '-' || first == '+') {
       // The newline goes inside: the span is a block (for its background), and a newline after
       // it would add an empty line.
-      out += std::string("<span class=\"") + (first == '-' ? "del" : "add") + "\">" + escape(line) +
-             "\n</span>";
+      out += std::string("<span class=\"") + (first == '-' ? "del" : "add") + "\">" +
+             xml_text(line) + "\n</span>";
     } else {
-      out += escape(line) + "\n";
+      out += xml_text(line) + "\n";
     }
   }
   out += "</pre>";
@@ -117,7 +117,7 @@ void append_calls(std::string& out, const ScenarioResult& s) {
     out += "<tr><td>" + code(c.id) + "</td><td>" + (c.async ? "async" : "sync") + "</td>" +
            ms_cell(c.started, c.started_ms) + ms_cell(c.ended, c.ended_ms) + "<td>" +
            code(c.status) + "</td><td>" + (c.returned ? "yes" : "no") + "</td><td class=\"num\">" +
-           std::to_string(c.output_bytes) + "</td><td class=\"detail\">" + escape(c.detail) +
+           std::to_string(c.output_bytes) + "</td><td class=\"detail\">" + xml_text(c.detail) +
            "</td></tr>";
   }
   close_table(out);
@@ -129,7 +129,7 @@ void append_steps(std::string& out, const ScenarioResult& s) {
   open_table(out, "steps", {"#", "kind", "at ms", "took ms", "returned", "handle", "location"});
   for (const StepResult& st : s.steps) {
     const std::string handle = st.handle_ok ? (*st.handle_ok ? "ok" : "bad") : "";
-    out += "<tr><td class=\"num\">" + std::to_string(st.index) + "</td><td>" + escape(st.kind) +
+    out += "<tr><td class=\"num\">" + std::to_string(st.index) + "</td><td>" + xml_text(st.kind) +
            "</td>" + ms_cell(st.ran, st.at_ms) +
            ms_cell(st.ran && st.ended_ms > 0, st.ended_ms - st.at_ms) + "<td>" +
            (st.ran ? (st.returned ? code(*st.returned) : "")
@@ -146,7 +146,7 @@ void append_server(std::string& out, const ScenarioResult& s) {
   open_table(out, "server", {"call", "opnum", "result", "event", "at ms", "detail"});
   for (const ServerCall& c : s.server_calls) {
     const std::size_t n = c.events.empty() ? 1 : c.events.size();
-    std::string result = c.result ? escape(*c.result) : "";
+    std::string result = c.result ? xml_text(*c.result) : "";
     if (c.fault_status) result += " " + code(*c.fault_status);
     const std::string span = n > 1 ? " rowspan=\"" + std::to_string(n) + "\"" : "";
     out += "<tr class=\"first\"><td" + span + ">" + std::to_string(c.call_id) +
@@ -156,8 +156,8 @@ void append_server(std::string& out, const ScenarioResult& s) {
     for (std::size_t i = 0; i < c.events.size(); ++i) {
       const ServerEvent& e = c.events[i];
       if (i > 0) out += "<tr>";
-      out += "<td>" + escape(e.kind) + "</td>" + ms_cell(true, e.at_ms) + "<td class=\"detail\">" +
-             escape(e.detail) + "</td></tr>";
+      out += "<td>" + xml_text(e.kind) + "</td>" + ms_cell(true, e.at_ms) +
+             "<td class=\"detail\">" + xml_text(e.detail) + "</td></tr>";
     }
   }
   close_table(out);
@@ -168,7 +168,7 @@ void append_faults(std::string& out, const ScenarioResult& s) {
   heading(out, "Faults");
   std::string injected;
   for (const auto& [kind, count] : s.injected)
-    injected += (injected.empty() ? "" : ", ") + escape(kind) + " \u00d7" + std::to_string(count);
+    injected += (injected.empty() ? "" : ", ") + xml_text(kind) + " \u00d7" + std::to_string(count);
   out += "<dl class=\"meta\">";
   meta(out, "specs", join_codes(s.faults));
   meta(out, "injected", injected);
@@ -185,23 +185,23 @@ void append_scenario_section(std::string& out, const ScenarioResult& s, std::str
   out += "<details class=\"scn v-" + v + "\" id=\"";
   out += anchor;
   out += std::string("\"") + (failing ? " open" : "") + "><summary><span class=\"b b-" + v + "\">" +
-         escape(s.verdict) + "</span><span class=\"sid\">" + escape(label) +
-         "</span><span class=\"stitle\">" + escape(s.title) + "</span><span class=\"swall\">" +
-         escape(format_ms(s.wall_ms)) + " ms</span></summary><div class=\"body\">";
+         xml_text(s.verdict) + "</span><span class=\"sid\">" + xml_text(label) +
+         "</span><span class=\"stitle\">" + xml_text(s.title) + "</span><span class=\"swall\">" +
+         xml_text(format_ms(s.wall_ms)) + " ms</span></summary><div class=\"body\">";
   out += "<dl class=\"meta\">";
   meta(out, "file", code(s.file));
   meta(out, "rules", join_codes(s.rules));
-  meta(out, "tags", escape(join_plain(s.tags)));
-  meta(out, "level", escape(s.level));
-  meta(out, "area", escape(s.area));
-  meta(out, "protseq", escape(s.protseq));
+  meta(out, "tags", xml_text(join_plain(s.tags)));
+  meta(out, "level", xml_text(s.level));
+  meta(out, "area", xml_text(s.area));
+  meta(out, "protseq", xml_text(s.protseq));
   meta(out, "seed", code(std::to_string(s.seed)));
   meta(out, "repetition", std::to_string(s.repetition + 1));
-  meta(out, "ended at", escape(format_ms(s.ended_ms)) + " ms");
+  meta(out, "ended at", xml_text(format_ms(s.ended_ms)) + " ms");
   out += "</dl>";
   if (!s.reason.empty())
-    out += "<p class=\"reason r-" + v + "\"><b>" + escape(s.verdict) + ":</b> " + escape(s.reason) +
-           "</p>";
+    out += "<p class=\"reason r-" + v + "\"><b>" + xml_text(s.verdict) + ":</b> " +
+           xml_text(s.reason) + "</p>";
   append_mismatches(out, s);
   if (s.capture) append_capture(out, "Capture", *s.capture);
   if (s.live_capture) append_capture(out, "Live capture", *s.live_capture);

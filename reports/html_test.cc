@@ -76,7 +76,7 @@ TEST(HtmlReport, ShowsMismatchesWithExpectedAndActual) {
   // The summary gives the first one.
   EXPECT_THAT(html, HasSubstr("<b>server call 1 saw_cancel_at</b>: expected <code>100ms</code>, "
                               "got <code>359.788ms</code> <span class=\"more\">+1</span>"));
-  EXPECT_THAT(html, HasSubstr("cancel_id=1 &lt;&amp;&quot;|`&gt;"));
+  EXPECT_THAT(html, HasSubstr("cancel_id=1 &lt;&amp;\"|`&gt;"));
 }
 
 TEST(HtmlReport, ShowsTheCaptureDiffColouredAndEscaped) {
@@ -132,12 +132,35 @@ TEST(HtmlReport, EscapesIdsReasonsAndAttributes) {
   const std::string html = html_report(report);
   EXPECT_THAT(html, Not(HasSubstr("<script>alert")));
   EXPECT_THAT(html, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt;"));
-  EXPECT_THAT(html, HasSubstr("href=\"#s-odd--id---q-\">odd/<wbr>&lt;id&gt;&amp;&quot;q&#39;</a>"));
-  EXPECT_THAT(html, HasSubstr("<option value=\"a&quot;rea\">a&quot;rea</option>"));
+  // Quotes are escaped in attribute values only.
+  EXPECT_THAT(html, HasSubstr("href=\"#s-odd--id---q-\">odd/<wbr>&lt;id&gt;&amp;\"q'</a>"));
+  EXPECT_THAT(html, HasSubstr("<option value=\"a&quot;rea\">a\"rea</option>"));
   EXPECT_THAT(html, HasSubstr("data-a=\"a&quot;rea\""));
-  EXPECT_THAT(html, HasSubstr("t&#39;ag"));
+  EXPECT_THAT(html, HasSubstr("<dt>tags</dt><dd>t'ag</dd>"));
+  EXPECT_THAT(html, HasSubstr("data-s=\"odd/&lt;id&gt;&amp;&quot;q&#39; "));
+  EXPECT_THAT(html, HasSubstr(" t&#39;ag\""));
   EXPECT_THAT(html, HasSubstr("the lab &lt;printer&gt; &amp; co are on fire"));
   EXPECT_THAT(html, Not(HasSubstr("<printer>")));
+}
+
+// The report is UTF-8 and its diagrams are SVG: bytes that are not UTF-8 and control characters
+// (which HTML and XML forbid) are replaced, in text and in attribute values alike.
+TEST(HtmlReport, InvalidUtf8AndControlCharactersAreReplaced) {
+  RunReport report = testing::sample_report();
+  ScenarioResult& odd = report.scenarios[3];
+  odd.title = std::string("nul:") + '\0' + " esc:\x1B[0m bad:\xFF c1:\xC2\x85";
+  odd.area = "a\x01rea";
+  report.scenarios[0].wire[0].text += " \x02\xC3";
+  const std::string html = html_report(report);
+  EXPECT_THAT(html, HasSubstr("nul:\\x00 esc:\\x1B[0m bad:\xEF\xBF\xBD c1:\\u0085</span>"));
+  EXPECT_THAT(html, HasSubstr("data-a=\"a\\x01rea\""));
+  EXPECT_THAT(html, HasSubstr("max_recv=5840 \\x02\xEF\xBF\xBD</title>"));
+  for (char c = 0; c < 0x20; ++c) {
+    if (c == '\t' || c == '\n') continue;
+    EXPECT_EQ(html.find(c), std::string::npos) << int{c};
+  }
+  EXPECT_EQ(html.find("\xC2\x85"), std::string::npos);
+  EXPECT_EQ(html.find("\xFF"), std::string::npos);
 }
 
 TEST(HtmlReport, AnchorsAreUniqueAcrossRepetitionsAndClashes) {

@@ -7,132 +7,18 @@
 #include <optional>
 #include <vector>
 
+#include "reports/escape.h"
+
 namespace rpcfit::reports {
 namespace {
 
 // ---- text ----
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-constexpr char32_t kReplacement = 0xFFFD;
-
-struct Decoded {
-  char32_t c;
-  std::size_t size;
-};
-
-// One character at `i`, or U+FFFD for the maximal ill-formed subpart there (Unicode's
-// recommended practice): a bad sequence is cut at the first byte that cannot continue it, so a
-// stray lead byte never swallows the valid character after it. The ranges of the second byte
-// exclude overlong forms, surrogates and code points above U+10FFFF.
-Decoded decode_utf8(std::string_view s, std::size_t i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  if (lead < 0x80) return {lead, 1};
-  std::size_t need = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  char32_t c = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    need = 1;
-    c = lead & 0x1Fu;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    need = 2;
-    c = lead & 0x0Fu;
-    lo = lead == 0xE0 ? 0xA0 : 0x80;
-    hi = lead == 0xED ? 0x9F : 0xBF;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    need = 3;
-    c = lead & 0x07u;
-    lo = lead == 0xF0 ? 0x90 : 0x80;
-    hi = lead == 0xF4 ? 0x8F : 0xBF;
-  } else {
-    return {kReplacement, 1};
-  }
-  for (std::size_t k = 1; k <= need; ++k) {
-    if (i + k >= s.size()) return {kReplacement, k};
-    const auto next = static_cast<unsigned char>(s[i + k]);
-    if (next < lo || next > hi) return {kReplacement, k};
-    c = (c << 6) | (next & 0x3Fu);
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  return {c, need + 1};
-}
-
-std::string hex_escape(const char* format, char32_t c) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, format, static_cast<unsigned>(c));
-  return buf;
-}
-
-void append_printable(std::string& out, char32_t c) {
-  if (c == '\t' || c == '\n' || c == '\r') {
-    out += static_cast<char>(c);
-  } else if (c < 0x20 || c == 0x7F) {
-    out += hex_escape("\\x%02X", c);
-  } else if (c >= 0x80 && c <= 0x9F) {
-    out += hex_escape("\\u%04X", c);
-  } else if (c == 0xFFFE || c == 0xFFFF) {
-    append_utf8(out, kReplacement);
-  } else {
-    append_utf8(out, c);
-  }
-}
-
-enum class Context { kText, kAttribute };
-
-// Attribute values escape quotes, tab and line breaks too: a reader's attribute-value
-// normalization would turn the latter into spaces. Text keeps its quotes (a body full of &quot;
-// reads badly in a raw file) and escapes only the carriage return, which line-end handling would
-// drop, and ">", which would end text in "]]>".
-std::string xml_escaped(std::string_view raw, Context where) {
-  const bool attribute = where == Context::kAttribute;
-  std::string out;
-  out.reserve(raw.size());
-  for (const char ch : printable_utf8(raw)) {
-    if (ch == '&') {
-      out += "&amp;";
-    } else if (ch == '<') {
-      out += "&lt;";
-    } else if (ch == '>') {
-      out += "&gt;";
-    } else if (attribute && ch == '"') {
-      out += "&quot;";
-    } else if (attribute && ch == '\'') {
-      out += "&apos;";
-    } else if (ch == '\r') {
-      out += "&#13;";
-    } else if (attribute && ch == '\t') {
-      out += "&#9;";
-    } else if (attribute && ch == '\n') {
-      out += "&#10;";
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
 std::string attr(std::string_view name, std::string_view value) {
   std::string out = " ";
   out += name;
   out += "=\"";
-  out += xml_escaped(value, Context::kAttribute);
+  out += xml_attribute(value);
   out += '"';
   return out;
 }
@@ -329,7 +215,7 @@ void append_element(std::string& out, const char* name, std::string_view message
   out += "      <";
   out += name;
   out += attr("message", one_line(message)) + attr("type", type) + ">";
-  out += xml_escaped(body, Context::kText);
+  out += xml_text(body);
   out += "</";
   out += name;
   out += ">\n";
@@ -467,7 +353,7 @@ void append_testcase(std::string& out, const ScenarioResult& s, unsigned repeat)
   if (const auto line = mismatch_line_number(s)) out += attr("line", std::to_string(*line));
   out += ">\n";
   append_outcome(out, s);
-  out += "      <system-out>" + xml_escaped(system_out(s), Context::kText) + "</system-out>\n";
+  out += "      <system-out>" + xml_text(system_out(s)) + "</system-out>\n";
   out += "    </testcase>\n";
 }
 
@@ -499,17 +385,6 @@ void append_suite(std::string& out, const Suite& suite, const RunReport& report,
 }
 
 }  // namespace
-
-std::string printable_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    const Decoded d = decode_utf8(text, i);
-    append_printable(out, d.c);
-    i += d.size;
-  }
-  return out;
-}
 
 std::string junit_xml(const RunReport& report) {
   Counts totals;

@@ -16,7 +16,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 
 #include "reports/report.h"
 
@@ -24,12 +23,5 @@ namespace rpcfit::reports {
 
 // A UTF-8 document, well formed whatever bytes the report's strings hold.
 std::string junit_xml(const RunReport& report);
-
-// `text` made safe to show: each maximal ill-formed UTF-8 subsequence becomes U+FFFD, the
-// noncharacters U+FFFE and U+FFFF become U+FFFD, and control characters other than tab, line
-// feed and carriage return become "\xNN" (C0, DEL) or "\u00NN" (C1). The report's strings come
-// from scenario files, runtimes and peers' PDUs, so any of them may hold such bytes; XML 1.0
-// forbids most of them and they would garble a Markdown page. Shared by the renderings.
-std::string printable_utf8(std::string_view text);
 
 }  // namespace rpcfit::reports

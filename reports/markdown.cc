@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "reports/junit.h"  // printable_utf8
+#include "reports/escape.h"
 
 namespace rpcfit::reports {
 namespace {
@@ -18,52 +18,7 @@ constexpr std::size_t kMaxTableRows = 100;
 constexpr std::size_t kMaxDetails = 50;
 constexpr std::size_t kMaxDetailLines = 200;
 
-// ---- escaping ----
-
-// Text in prose or a table cell: Markdown's inline syntax is backslash-escaped, HTML's special
-// characters become entities (GitHub would drop "<printer>" as an unknown tag), and line breaks
-// become <br> (a raw one would end the table row).
-std::string inline_text(std::string_view raw) {
-  const std::string text = printable_utf8(raw);
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char ch = text[i];
-    if (ch == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
-    if (ch == '\n' || ch == '\r') {
-      out += "<br>";
-    } else if (ch == '&') {
-      out += "&amp;";
-    } else if (ch == '<') {
-      out += "&lt;";
-    } else if (ch == '>') {
-      out += "&gt;";
-    } else if (std::string_view("\\`*_[]|~").find(ch) != std::string_view::npos) {
-      out += '\\';
-      out += ch;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
-// Text inside an HTML element (<summary>), where Markdown is not parsed.
-std::string html_text(std::string_view raw) {
-  std::string out;
-  for (const char ch : printable_utf8(raw)) {
-    if (ch == '&') {
-      out += "&amp;";
-    } else if (ch == '<') {
-      out += "&lt;";
-    } else if (ch == '>') {
-      out += "&gt;";
-    } else {
-      out += ch == '\n' || ch == '\r' ? ' ' : ch;
-    }
-  }
-  return out;
-}
+// ---- code blocks ----
 
 // A fenced code block shows its text as is; only a fence longer than any run of backticks in it
 // keeps a line of the text from closing the block.
@@ -161,12 +116,12 @@ std::string settings_line(const RunReport& report) {
       {"shard", st.shard},
   };
   for (const auto& [name, value] : optional) {
-    if (!value.empty()) out += std::string(" · ") + name + " " + inline_text(value);
+    if (!value.empty()) out += std::string(" · ") + name + " " + markdown_inline(value);
   }
   if (st.fail_fast) out += " · fail-fast";
-  out +=
-      " · driver " + inline_text(report.driver) + " · rpcfit " + inline_text(report.tool_version);
-  if (!report.started_at.empty()) out += " · started " + inline_text(report.started_at);
+  out += " · driver " + markdown_inline(report.driver) + " · rpcfit " +
+         markdown_inline(report.tool_version);
+  if (!report.started_at.empty()) out += " · started " + markdown_inline(report.started_at);
   return out + "\n\n";
 }
 
@@ -215,8 +170,8 @@ std::string not_passing_table(const RunReport& report) {
   const unsigned repeat = report.settings.repeat;
   for (std::size_t i = 0; i < rows.size() && i < kMaxTableRows; ++i) {
     const ScenarioResult& s = *rows[i];
-    out += "| " + inline_text(s.verdict) + " | " + inline_text(s.label(repeat)) + " | " +
-           inline_text(first_problem(s)) + " | " + inline_text(where(s)) + " |\n";
+    out += "| " + markdown_inline(s.verdict) + " | " + markdown_inline(s.label(repeat)) + " | " +
+           markdown_inline(first_problem(s)) + " | " + markdown_inline(where(s)) + " |\n";
   }
   out += "\n";
   if (rows.size() > kMaxTableRows) out += left_out(rows.size() - kMaxTableRows, "runs are");
@@ -267,7 +222,7 @@ std::string detail_section(const ScenarioResult& s, unsigned repeat) {
   if (differs(s.capture))
     summary += s.mismatches.empty() ? ": capture differs" : ", capture differs";
   // The blank lines let GitHub and GitLab parse the Markdown inside the HTML block.
-  return "<details><summary>" + html_text(summary) + "</summary>\n\n" +
+  return "<details><summary>" + markdown_html_text(summary) + "</summary>\n\n" +
          fenced(detail_text(s), "text") + "\n</details>\n\n";
 }
 
@@ -302,7 +257,7 @@ std::string area_table(const RunReport& report) {
   if (rows.empty()) return "";
   std::string out = "### By area\n\n| area | runs | passed | failing |\n|---|---:|---:|---:|\n";
   for (const AreaRow& row : rows) {
-    out += "| " + (row.area.empty() ? std::string("(none)") : inline_text(row.area)) + " | " +
+    out += "| " + (row.area.empty() ? std::string("(none)") : markdown_inline(row.area)) + " | " +
            std::to_string(row.runs) + " | " + std::to_string(row.passed) + " | " +
            std::to_string(row.failing) + " |\n";
   }

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "reports/junit.h"
+#include "reports/escape.h"
 #include "reports/sample_report.h"
 
 namespace rpcfit::reports {

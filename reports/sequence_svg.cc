@@ -10,7 +10,6 @@
 namespace rpcfit::reports {
 namespace {
 
-using html_detail::escape;
 using html_detail::format_ms;
 
 constexpr int kWidth = 760;
@@ -165,9 +164,9 @@ constexpr std::string_view kSans = "system-ui,-apple-system,'Segoe UI',Roboto,Ar
 
 // The label: its tooltip, the head in bold, then the tail.
 std::string label(const Row& r, std::string_view tail) {
-  std::string body = "<title>" + escape(format_ms(r.at_ms) + " ms: " + r.full) +
-                     "</title><tspan font-weight=\"700\">" + escape(r.head) + "</tspan>";
-  if (!tail.empty()) body += " " + escape(tail);
+  std::string body = "<title>" + xml_text(format_ms(r.at_ms) + " ms: " + r.full) +
+                     "</title><tspan font-weight=\"700\">" + xml_text(r.head) + "</tspan>";
+  if (!tail.empty()) body += " " + xml_text(tail);
   return body + "</text>";
 }
 
@@ -212,13 +211,13 @@ void draw_break(Layers& l, int y, double gap_ms) {
                 "l12 -6\" stroke=\"#94a3b8\" stroke-width=\"1.2\"/>";
   }
   l.times += "<text class=\"gap\" x=\"" + num(kTimeRight) + "\" y=\"" + num(y + 3) +
-             "\" font-size=\"9\" fill=\"#94a3b8\">" + escape("+" + format_ms(gap_ms)) + "</text>";
+             "\" font-size=\"9\" fill=\"#94a3b8\">" + xml_text("+" + format_ms(gap_ms)) + "</text>";
 }
 
 void open_svg(std::string& out, int width, int height, std::string_view aria) {
   out += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"seq\" width=\"" + num(width) +
          "\" height=\"" + num(height) + "\" viewBox=\"0 0 " + num(width) + " " + num(height) +
-         "\" role=\"img\" aria-label=\"" + escape(aria) + "\" font-family=\"";
+         "\" role=\"img\" aria-label=\"" + xml_attribute(aria) + "\" font-family=\"";
   out += kSans;
   out += "\">";
 }
@@ -266,7 +265,7 @@ std::string sequence_svg(const ScenarioResult& s) {
       y += kBreakHeight;
     }
     l.times += "<text x=\"" + num(kTimeRight) + "\" y=\"" + num(y + 4) + "\">" +
-               escape(format_ms(r.at_ms)) + "</text>";
+               xml_text(format_ms(r.at_ms)) + "</text>";
     switch (r.kind) {
       case RowKind::kPdu:
         draw_pdu(l, r, y);

@@ -159,7 +159,7 @@ TEST(SequenceSvg, EscapesTextAndIsWellFormed) {
   const std::string svg = sequence_svg(hostile());
   EXPECT_THAT(svg, Not(HasSubstr("<status>")));
   EXPECT_THAT(svg, HasSubstr("&lt;status&gt;"));
-  EXPECT_THAT(svg, HasSubstr("fault &lt;&amp;&quot;&#39;&gt; status"));
+  EXPECT_THAT(svg, HasSubstr("fault &lt;&amp;\"'&gt; status"));
   EXPECT_EQ(xml_problem(svg), "");
   for (const ScenarioResult& s : testing::sample_report().scenarios)
     EXPECT_EQ(xml_problem(sequence_svg(s)), "") << s.id;
