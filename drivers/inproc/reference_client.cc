@@ -208,6 +208,7 @@ RpcStatus ReferenceClient::cancel_async(int key, bool abortive) {
 }
 
 void ReferenceClient::end_calls() {
+  std::lock_guard once(end_mu_);
   if (calls_ended_) return;
   calls_ended_ = true;
   ClientWorld& world = *world_;
@@ -248,6 +249,7 @@ void ReferenceClient::end_calls() {
 }
 
 std::string ReferenceClient::finish() {
+  std::lock_guard once(end_mu_);
   if (finished_) return finish_report_;
   finished_ = true;
   ClientWorld& world = *world_;

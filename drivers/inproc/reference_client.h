@@ -107,7 +107,8 @@ class ReferenceClient {
   // calls in progress where RpcCancelThreadEx can (a cancel with timeout 0), cancels async calls
   // abortively, and waits for those to return: once the server stops, a hung routine's reply
   // would race the orphan. finish() waits for the rest (ended by the server stopping), drops the
-  // binding, and says what is still running ("" when nothing is). Both are idempotent.
+  // binding, and says what is still running ("" when nothing is). Both are idempotent, and one
+  // runs at a time.
   void end_calls();
   std::string finish();
 
@@ -127,6 +128,7 @@ class ReferenceClient {
 
   std::shared_ptr<ClientWorld> world_;
   std::chrono::milliseconds end_patience_{10000};
+  std::mutex end_mu_;  // end_calls() and finish(), one at a time
   bool calls_ended_ = false;
   bool finished_ = false;
   std::string finish_report_;
