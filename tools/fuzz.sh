@@ -10,7 +10,7 @@ tools/setup.sh clang-fuzz
 build=build/clang-fuzz
 public="${RPCFIT_PUBLIC_CAPTURES:-$(pwd)/../shared/captures-public}"
 
-"$build/harness/write_seeds" "$build/corpus"
+"$build/harness/wire/write_seeds" "$build/corpus"
 mkdir -p "$build/corpus/fuzz_pcap_reader"
 if [ -d "$public" ]; then
   # Public captures are copied into the (gitignored) build corpus only, never into the project.
