@@ -40,8 +40,8 @@ class CaptureStore {
   // --live-capture: the interface ("" when none), and why its capture could not start ("").
   virtual std::string live_interface() const { return ""; }
   virtual std::string live_problem() const { return ""; }
-  // Where the live capture of this run goes (path, own_path) without reading anything.
-  // (the captures left empty).
+  // Where the live capture of this run goes: its path and own_path, the captures left empty
+  // (nothing is read).
   virtual LiveEvidence live_paths(const Scenario& scenario, unsigned repetition) const = 0;
   // The live capture of the run's conversations, written beside its capture and read back.
   virtual LiveEvidence live(const Scenario& scenario, unsigned repetition) = 0;
