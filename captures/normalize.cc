@@ -1,6 +1,5 @@
 #include "captures/normalize.h"
 
-#include <cstdio>
 #include <map>
 #include <tuple>
 

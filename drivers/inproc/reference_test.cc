@@ -4,7 +4,6 @@
 // reference server, with its own view of the wire. Both on TCP and UDP.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <string>
 #include <thread>
 
@@ -15,7 +14,6 @@
 #include "drivers/runtime/runtime_test_util.h"
 #include "drivers/runtime/string_binding.h"
 #include "drivers/runtime/test_interface.h"
-#include "harness/wire/codec.h"
 
 namespace rpcfit::inproc {
 namespace {
