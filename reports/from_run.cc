@@ -87,7 +87,8 @@ ScenarioResult scenario_result(const run::ScenarioRun& r) {
   const run::Observation& o = r.observed;
   out.ended_ms = ms(o.ended_at);
   for (const run::Mismatch& m : r.mismatches)
-    out.mismatches.push_back({run::to_string(m.loc), m.field, m.expected, m.actual, m.detail});
+    out.mismatches.push_back(
+        {run::to_string(m.loc), m.field, m.expected, m.actual, m.detail, m.rules});
   for (const run::CallRecord& c : o.calls) {
     out.calls.push_back({c.id, c.async, c.started, c.ended, ms(c.started_at), ms(c.ended_at),
                          c.returned, status_text(c.status), static_cast<std::uint32_t>(c.status),

@@ -479,9 +479,10 @@ TEST(JunitXml, FailListsEveryMismatchAndTheCaptureDiff) {
   EXPECT_EQ(failure->at("message"), "server call 1 saw_cancel_at: expected 100ms, got 359.788ms");
   EXPECT_EQ(failure->text,
             "scenarios/faults/udp/lost-cl-cancel.yaml:18:28: server call 1 saw_cancel_at: "
-            "expected 100ms, got 359.788ms (tolerance 50ms)\n"
+            "expected 100ms, got 359.788ms (tolerance 50ms) [CS-DG-2]\n"
             "scenarios/faults/udp/lost-cl-cancel.yaml:24:54: wire[1] at: expected 100ms, got "
-            "352.293ms (tolerance 50ms; #3 at 352.293ms: out cl_cancel cancel_id=1 <&\"|`>)\n"
+            "352.293ms (tolerance 50ms; #3 at 352.293ms: out cl_cancel cancel_id=1 <&\"|`>) "
+            "[CS-DG-1, CS-DG-5]\n"
             "capture differs from captures/golden/faults/udp/lost-cl-cancel.pcap:\n"
             "  #1   0.000  c>s request seqnum=0\n"
             "- #2 350.000  c>s cl_cancel\n"

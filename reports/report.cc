@@ -41,6 +41,12 @@ std::string mismatch_line(const Mismatch& m) {
   std::string out = m.location.empty() ? "" : m.location + ": ";
   out += mismatch_summary(m);
   if (!m.detail.empty()) out += " (" + m.detail + ")";
+  if (!m.rules.empty()) {
+    out += " [";
+    for (std::size_t i = 0; i < m.rules.size(); ++i)
+      out += (i == 0 ? "" : ", ") + m.rules[i];
+    out += "]";
+  }
   return out;
 }
 

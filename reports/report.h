@@ -27,7 +27,8 @@ struct Mismatch {
   std::string field;     // "call c1 status", "wire[1] at", "capture"
   std::string expected;
   std::string actual;
-  std::string detail;  // e.g. "tolerance 50ms; #3 at 350.305ms: out cl_cancel ..."
+  std::string detail;                // e.g. "tolerance 50ms; #3 at 350.305ms: out cl_cancel ..."
+  std::vector<std::string> rules{};  // the rules it breaks: ["CS-TMO-2"]
 };
 
 // How one client call of the timeline ended.

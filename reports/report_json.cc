@@ -39,7 +39,8 @@ Json json_of(const ScenarioResult& s) {
                               {"field", m.field},
                               {"expected", m.expected},
                               {"actual", m.actual},
-                              {"detail", m.detail}});
+                              {"detail", m.detail},
+                              {"rules", json_of(m.rules)}});
   }
   Json calls = Json::array();
   for (const CallResult& c : s.calls) {
@@ -243,8 +244,10 @@ ScenarioResult scenario_of(const Reader& r) {
   s.wall_ms = r.number("wall_ms");
   s.ended_ms = r.number("ended_ms");
   for (const Reader& m : r.list("mismatches")) {
-    s.mismatches.push_back(Mismatch{m.str("location"), m.str("field"), m.str("expected"),
-                                    m.str("actual"), m.str("detail")});
+    s.mismatches.push_back(Mismatch{
+        m.str("location"), m.str("field"), m.str("expected"), m.str("actual"), m.str("detail"),
+        // reports written before mismatches named rules lack them
+        m.has("rules") ? m.strings("rules") : std::vector<std::string>{}});
   }
   for (const Reader& c : r.list("calls")) {
     CallResult call;

@@ -65,9 +65,10 @@ RunReport sample_report() {
   fail.protseq = "ncadg_ip_udp";
   fail.mismatches = {
       {"scenarios/faults/udp/lost-cl-cancel.yaml:18:28", "server call 1 saw_cancel_at", "100ms",
-       "359.788ms", "tolerance 50ms"},
+       "359.788ms", "tolerance 50ms", {"CS-DG-2"}},
       {"scenarios/faults/udp/lost-cl-cancel.yaml:24:54", "wire[1] at", "100ms", "352.293ms",
-       "tolerance 50ms; #3 at 352.293ms: out cl_cancel cancel_id=1 <&\"|`>"},
+       "tolerance 50ms; #3 at 352.293ms: out cl_cancel cancel_id=1 <&\"|`>",
+       {"CS-DG-1", "CS-DG-5"}},
   };
   fail.wire = {{0.3, true, "request", "request seqnum=0 fragnum=0 opnum=3"},
                {352.3, true, "cl_cancel", "cl_cancel seqnum=0 cancel_id=1"},

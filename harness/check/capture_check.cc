@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "harness/check/capture_diff.h"
+#include "harness/check/witness.h"
 
 namespace rpcfit::run {
 
@@ -63,9 +64,12 @@ GoldenOutcome check_golden(const Scenario& scenario, const Observation& observed
   out.status = "differs";
   out.diff = diff->lines;
   if (out.detail.empty()) out.detail = diff->summary();
-  result.mismatch =
-      Mismatch{"capture", "as golden " + out.golden,
-               diff->summary() + " (" + std::to_string(out.pdus) + " PDUs)", scenario.loc, ""};
+  result.mismatch = Mismatch{"capture",
+                             "as golden " + out.golden,
+                             diff->summary() + " (" + std::to_string(out.pdus) + " PDUs)",
+                             scenario.loc,
+                             "",
+                             broken_rules(scenario, Claim{ClaimKind::capture, {}, {}, {}})};
   return result;
 }
 
@@ -116,8 +120,12 @@ LiveOutcome check_live(const Scenario& scenario, const std::string& interface,
   out.status = "differs";
   out.diff = diff.lines;
   out.detail = diff.summary();
-  result.mismatch = Mismatch{"live capture", "the PDUs of " + out.golden,
-                             diff.summary() + " on " + interface, scenario.loc, ""};
+  result.mismatch = Mismatch{"live capture",
+                             "the PDUs of " + out.golden,
+                             diff.summary() + " on " + interface,
+                             scenario.loc,
+                             "",
+                             broken_rules(scenario, Claim{ClaimKind::capture, {}, {}, {}})};
   return result;
 }
 

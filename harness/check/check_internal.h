@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/check/checks.h"
+#include "harness/check/witness.h"
 
 namespace rpcfit::run::internal {
 
@@ -25,6 +26,10 @@ std::string bool_text(bool value);
 std::optional<Mismatch> timing_mismatch(const std::string& field, const ExpectedTime& expected,
                                         Duration actual, const Scenario& scenario,
                                         const TimingSettings& settings);
+
+// Names the rules `claim` breaks on every mismatch of `out` from `from` on.
+void name_rules(const Scenario& scenario, const Claim& claim, std::vector<Mismatch>& out,
+                std::size_t from);
 
 void check_steps(const Scenario& scenario, const Observation& observed,
                  const TimingSettings& settings, std::vector<Mismatch>& out);

@@ -74,8 +74,24 @@ class ServerCallCheck {
     return own ? loc_or(*own, expect_.loc) : expect_.loc;
   }
 
+  // The kind of claim a server key makes (witness.h).
+  static ClaimKind claim_of(const std::string& key) {
+    if (key == "saw_cancel" || key == "saw_cancel_at" || key == "polled") {
+      return ClaimKind::server_cancel;
+    }
+    if (key == "result" || key == "fault_status") return ClaimKind::server_result;
+    if (key == "opnum" || key == "started_at") return ClaimKind::server_start;
+    return ClaimKind::server_finish;
+  }
+
+  void name(const std::string& key, std::size_t from) {
+    name_rules(scenario_, {claim_of(key), {}, {}, {}}, out_, from);
+  }
+
   void compare(const std::string& key, const std::string& expected, const std::string& actual) {
-    if (expected != actual) out_.push_back({name_ + " " + key, expected, actual, loc(key), {}});
+    if (expected == actual) return;
+    out_.push_back({name_ + " " + key, expected, actual, loc(key), {}});
+    name(key, out_.size() - 1);
   }
 
   void instant(const std::string& key, const std::optional<ExpectedTime>& expected,
@@ -83,12 +99,14 @@ class ServerCallCheck {
     if (!expected) return;
     const std::string field = name_ + " " + key;
     const SourceLoc& where = loc(key, &expected->loc);
+    const std::size_t from = out_.size();
     if (event == nullptr) {
       out_.push_back({field, format_instant(expected->at), missing, where, {}});
     } else if (auto m = timing_mismatch(field, *expected, event->at, scenario_, settings_)) {
       m->loc = where;
       out_.push_back(*m);
     }
+    name(key, from);
   }
 
   static std::string statuses_text(const std::vector<RpcStatus>& statuses) {
@@ -123,6 +141,7 @@ void check_server(const Scenario& scenario, const Observation& observed,
                   const TimingSettings& settings, std::vector<Mismatch>& out) {
   if (!scenario.expect.server) return;
   const ServerExpect& expect = *scenario.expect.server;
+  const std::size_t from = out.size();
   if (expect.calls && *expect.calls != observed.server_calls.size()) {
     out.push_back({"server calls",
                    std::to_string(*expect.calls),
@@ -130,11 +149,13 @@ void check_server(const Scenario& scenario, const Observation& observed,
                    expect.loc,
                    {}});
   }
+  name_rules(scenario, {ClaimKind::server_count, {}, {}, {}}, out, from);
   for (std::size_t i = 0; i < expect.per_call.size(); ++i) {
     const ServerCallExpect& call = expect.per_call[i];
     if (i >= observed.server_calls.size()) {
       out.push_back(
           {"server call " + std::to_string(i + 1), "started", "not started", call.loc, {}});
+      name_rules(scenario, {ClaimKind::server_start, {}, {}, {}}, out, out.size() - 1);
       continue;
     }
     ServerCallCheck(call, observed.server_calls[i], i, scenario, settings, out).run();

@@ -120,6 +120,13 @@ const SourceLoc& field_loc(const WireExpect& expect, const std::string& name) {
   return it != expect.field_locs.end() ? loc_or(it->second, expect.loc) : expect.loc;
 }
 
+// Names the rules of an expected PDU (its type, or one of its fields) on out[from..].
+void name_pdu_rules(const Scenario& scenario, const WireExpect& expect, const std::string& field,
+                    std::vector<Mismatch>& out, std::size_t from,
+                    ClaimKind kind = ClaimKind::wire_pdu) {
+  name_rules(scenario, {kind, expect.pdu, field, {}}, out, from);
+}
+
 void check_at(const std::string& field, const WireExpect& expect, const ActualPdu& a,
               const Scenario& scenario, const TimingSettings& settings,
               std::vector<Mismatch>& out) {
@@ -128,6 +135,7 @@ void check_at(const std::string& field, const WireExpect& expect, const ActualPd
     m->loc = loc_or(expect.at->loc, expect.loc);
     m->detail += "; " + pdu_line(a);
     out.push_back(*m);
+    name_pdu_rules(scenario, expect, {}, out, out.size() - 1);
   }
 }
 
@@ -136,19 +144,23 @@ void check_position(std::size_t i, const WireExpect& expect, const ActualPdu& a,
                     std::vector<Mismatch>& out) {
   const std::string prefix = "wire[" + std::to_string(i) + "] ";
   const std::string detail = pdu_line(a);
+  const std::size_t from = out.size();
   if (a.pdu->out != expect.out) {
     out.push_back({prefix + "dir", dir_text(expect.out), dir_text(a.pdu->out), expect.loc, detail});
   }
   if (type_of(a) != expect.pdu) {
     // Fields and time of another type of PDU would only repeat that it is the wrong one.
     out.push_back({prefix + "pdu", expect.pdu, type_of(a), expect.loc, detail});
+    name_pdu_rules(scenario, expect, {}, out, from);
     return;
   }
+  name_pdu_rules(scenario, expect, {}, out, from);
   for (const auto& [name, value] : expect.fields) {
     const auto it = a.fields.find(name);
     const std::string actual = it == a.fields.end() ? "(absent)" : it->second;
     if (it == a.fields.end() || !field_matches(name, value, actual)) {
       out.push_back({prefix + name, value, actual, field_loc(expect, name), detail});
+      name_pdu_rules(scenario, expect, name, out, out.size() - 1);
     }
   }
   check_at(prefix + "at", expect, a, scenario, settings, out);
@@ -160,6 +172,11 @@ void check_exact(const WireExpectations& wire, const std::vector<ActualPdu>& act
   if (wire.pdus.size() != actual.size()) {
     out.push_back({"wire length", std::to_string(wire.pdus.size()), std::to_string(actual.size()),
                    wire.loc, sequence_text(actual, 0)});
+    // The PDUs missing at the end, or the first one too many, say what the length broke.
+    const std::size_t shorter = std::min(wire.pdus.size(), actual.size());
+    const std::string pdu =
+        wire.pdus.size() > shorter ? wire.pdus[shorter].pdu : type_of(actual[shorter]);
+    name_rules(scenario, {ClaimKind::wire_pdu, pdu, {}, {}}, out, out.size() - 1);
   }
   const std::size_t n = std::min(wire.pdus.size(), actual.size());
   for (std::size_t i = 0; i < n; ++i) {
@@ -184,6 +201,7 @@ void check_ordered(const WireExpectations& wire, const std::vector<ActualPdu>& a
       const std::string after = last ? "after #" + std::to_string(*last) : "";
       out.push_back({field, expect_text(expect), last ? "not found " + after : "not found",
                      expect.loc, (last ? after : "seen") + ": " + sequence_text(actual, next)});
+      name_pdu_rules(scenario, expect, {}, out, out.size() - 1);
       continue;
     }
     check_at(field + " at", expect, *found, scenario, settings, out);
@@ -193,7 +211,7 @@ void check_ordered(const WireExpectations& wire, const std::vector<ActualPdu>& a
 }
 
 void check_absent(const WireExpectations& wire, const std::vector<ActualPdu>& actual,
-                  std::vector<Mismatch>& out) {
+                  const Scenario& scenario, std::vector<Mismatch>& out) {
   for (std::size_t j = 0; j < wire.absent.size(); ++j) {
     const WireExpect& expect = wire.absent[j];
     for (const ActualPdu& a : actual) {
@@ -201,6 +219,7 @@ void check_absent(const WireExpectations& wire, const std::vector<ActualPdu>& ac
       out.push_back({"wire absent[" + std::to_string(j) + "]", "no " + expect_text(expect),
                      "#" + std::to_string(a.index) + " at " + format_instant(a.pdu->at), expect.loc,
                      dir_text(a.pdu->out) + " " + a.text});
+      name_pdu_rules(scenario, expect, {}, out, out.size() - 1, ClaimKind::wire_absent);
     }
   }
 }
@@ -215,7 +234,7 @@ void check_wire(const Scenario& scenario, const Observation& observed,
   // `wire: {absent: [...]}` constrains nothing else; an empty list on its own still means that
   // nothing may be on the wire (a call refused before it is sent).
   if (wire.pdus.empty() && !wire.absent.empty()) {
-    check_absent(wire, actual, out);
+    check_absent(wire, actual, scenario, out);
     return;
   }
   switch (wire.match) {
@@ -226,7 +245,7 @@ void check_wire(const Scenario& scenario, const Observation& observed,
       check_ordered(wire, actual, scenario, settings, out);
       break;
   }
-  check_absent(wire, actual, out);
+  check_absent(wire, actual, scenario, out);
 }
 
 }  // namespace rpcfit::run::internal

@@ -1,5 +1,7 @@
 #include "harness/check/checks.h"
 
+#include <algorithm>
+
 #include "harness/check/check_internal.h"
 
 namespace rpcfit::run {
@@ -36,6 +38,7 @@ void check_step(const Step& step, std::size_t index, const StepRecord* record,
     out.push_back({field, expected, "did not run", loc, {}});
     return;
   }
+  if (record->pending) return;  // check_steps names it for CS-RET-1
   std::string actual;
   if (handle) {
     actual = record->handle_ok ? handle_text(*record->handle_ok) : "nothing recorded";
@@ -57,6 +60,7 @@ void check_return_time(const Step& step, std::size_t index, const StepRecord* re
     out.push_back({field, expected, "did not run", loc, {}});
     return;
   }
+  if (record->pending) return;  // check_steps names it for CS-RET-1
   const Duration took = record->ended - record->began;
   const Tolerance bound{*step.returns_within, 0, {}};
   const Duration allowed = tolerance_for(bound, Duration{}, settings);
@@ -77,50 +81,113 @@ std::string call_status_text(const CallRecord& record) {
   return status_text(record.returned ? status::kOk : record.status);
 }
 
+// "RPC_S_CALL_CANCELLED at 1.100s": the outcome an expectation states, for a call that has none.
+std::string outcome_text(const CallExpect& expect) {
+  std::string text = expect.status ? status_text(*expect.status) : "an end";
+  if (expect.ended_at) text += " at " + format_instant(expect.ended_at->at);
+  return text;
+}
+
 void check_call(const CallExpect& expect, const CallRecord* record, const Scenario& scenario,
-                const TimingSettings& settings, std::vector<Mismatch>& out) {
+                const Observation& observed, const TimingSettings& settings,
+                std::vector<Mismatch>& out) {
   const std::string name = "call " + expect.call;
   if (record == nullptr || !record->started) {
+    const std::size_t from = out.size();
     out.push_back({name, "started", record ? "never started" : "no record", expect.loc, {}});
+    name_rules(scenario, {ClaimKind::call_status, {}, {}, expect.status}, out, from);
     return;
   }
-  if (expect.status) {
+  const std::string still = "still running at " + format_instant(observed.ended_at);
+  if (!record->ended && (expect.status || expect.ended_at)) {
+    // One mismatch for the outcome the call never reached: its status and instant together.
+    std::size_t from = out.size();
+    out.push_back({name + (expect.status ? " status" : " ended at"),
+                   outcome_text(expect),
+                   still,
+                   loc_or(expect.status ? expect.status_loc : expect.ended_at->loc, expect.loc),
+                   {}});
+    name_rules(scenario, {ClaimKind::call_ended, {}, {}, expect.status}, out, from);
+    const std::vector<std::string> own = out.back().rules;
+    for (const ClaimKind kind : {ClaimKind::call_status, ClaimKind::call_time}) {
+      for (const std::string& rule : broken_rules(scenario, {kind, {}, {}, expect.status})) {
+        if (std::find(own.begin(), own.end(), rule) == own.end()) out.back().rules.push_back(rule);
+      }
+    }
+  }
+  if (expect.status && record->ended) {
     const std::string expected = status_text(*expect.status);
-    const std::string actual = record->ended ? call_status_text(*record) : "still running";
+    const std::string actual = call_status_text(*record);
+    const std::size_t from = out.size();
     if (actual != expected) {
       out.push_back({name + " status", expected, actual, loc_or(expect.status_loc, expect.loc),
                      record->detail});
     }
+    name_rules(scenario, {ClaimKind::call_status, {}, {}, expect.status}, out, from);
   }
-  if (expect.ended_at) {
-    const std::string field = name + " ended at";
-    if (!record->ended) {
-      out.push_back({field,
-                     format_instant(expect.ended_at->at),
-                     "still running",
-                     loc_or(expect.ended_at->loc, expect.loc),
-                     {}});
-    } else if (auto m =
-                   timing_mismatch(field, *expect.ended_at, record->ended_at, scenario, settings)) {
+  if (expect.ended_at && record->ended) {
+    const std::size_t from = out.size();
+    if (auto m = timing_mismatch(name + " ended at", *expect.ended_at, record->ended_at, scenario,
+                                 settings)) {
       out.push_back(*m);
     }
+    name_rules(scenario, {ClaimKind::call_time, {}, {}, expect.status}, out, from);
   }
+  const std::size_t output_from = out.size();
   if (expect.output_bytes && (!record->ended || record->output_bytes != *expect.output_bytes)) {
     out.push_back({name + " output_bytes",
                    std::to_string(*expect.output_bytes),
-                   record->ended ? std::to_string(record->output_bytes) : "still running",
+                   record->ended ? std::to_string(record->output_bytes) : still,
                    loc_or(expect.output_loc, expect.loc),
                    {}});
   }
+  name_rules(scenario, {ClaimKind::call_output, {}, {}, {}}, out, output_from);
   if (expect.still_running && record->ended) {
+    const std::size_t from = out.size();
     out.push_back(
         {name + " still_running", "still running",
          "ended at " + format_instant(record->ended_at) + " with " + call_status_text(*record),
          expect.loc, record->detail});
+    name_rules(scenario, {ClaimKind::call_running, {}, {}, {}}, out, from);
+  }
+}
+
+const CallExpect* expectation_of(const Scenario& scenario, const std::string& id) {
+  for (const CallExpect& e : scenario.expect.calls) {
+    if (e.call == id) return &e;
+  }
+  return nullptr;
+}
+
+// A call that no expectation mentions and that never ended: it hung its caller (CS-NEV-1). In a
+// scenario observed for a window (one expects a call still running) others may run on too.
+void check_unmentioned_calls(const Scenario& scenario, const Observation& observed,
+                             std::vector<Mismatch>& out) {
+  if (expects_running(scenario)) return;
+  for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
+    const Step& step = scenario.steps[i];
+    if (step.kind != StepKind::call || expectation_of(scenario, step.call) != nullptr) continue;
+    const CallRecord* record = call_record(observed, step.call);
+    if (record == nullptr || !record->started || record->ended) continue;
+    const std::size_t from = out.size();
+    out.push_back({"call " + step.call + " ended",
+                   "an end (no call hangs its caller)",
+                   "still running at " + format_instant(observed.ended_at),
+                   step.loc,
+                   {}});
+    name_rules(scenario, {ClaimKind::call_ended, {}, {}, {}}, out, from);
   }
 }
 
 }  // namespace
+
+void name_rules(const Scenario& scenario, const Claim& claim, std::vector<Mismatch>& out,
+                std::size_t from) {
+  if (from >= out.size()) return;
+  const std::vector<std::string> rules = broken_rules(scenario, claim);
+  for (std::size_t i = from; i < out.size(); ++i)
+    out[i].rules = rules;
+}
 
 const SourceLoc& loc_or(const SourceLoc& primary, const SourceLoc& fallback) {
   return primary.file.empty() && primary.line == 0 ? fallback : primary;
@@ -149,16 +216,32 @@ void check_steps(const Scenario& scenario, const Observation& observed,
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     const Step& step = scenario.steps[i];
     const StepRecord* record = record_of(observed, i);
+    const std::string name(step_name(step.kind));
+    std::size_t from = out.size();
     if (step.expect) check_step(step, i, record, out);
+    name_rules(scenario, {ClaimKind::step_status, name, {}, step.expect}, out, from);
+    from = out.size();
     if (step.returns_within) check_return_time(step, i, record, settings, out);
+    name_rules(scenario, {ClaimKind::step_time, name, {}, {}}, out, from);
+    if (record == nullptr || !record->pending) continue;
+    // The API never returned (CS-RET-1): whatever it should have returned, it returned nothing.
+    from = out.size();
+    out.push_back({"step " + std::to_string(i + 1) + " (" + name + ") returned",
+                   step.expect ? status_text(*step.expect) + " promptly" : "a prompt return",
+                   "no return by " + format_instant(observed.ended_at) + " (called at " +
+                       format_instant(record->began) + ")",
+                   step.expect ? loc_or(step.expect_loc, step.loc) : step.loc,
+                   {}});
+    name_rules(scenario, {ClaimKind::step_returned, name, {}, step.expect}, out, from);
   }
 }
 
 void check_calls(const Scenario& scenario, const Observation& observed,
                  const TimingSettings& settings, std::vector<Mismatch>& out) {
   for (const CallExpect& expect : scenario.expect.calls) {
-    check_call(expect, call_record(observed, expect.call), scenario, settings, out);
+    check_call(expect, call_record(observed, expect.call), scenario, observed, settings, out);
   }
+  check_unmentioned_calls(scenario, observed, out);
 }
 
 }  // namespace internal

@@ -60,6 +60,26 @@ TEST(CheckSteps, WrongStatusByName) {
             Dumps{"step 2 (cancel) returned | RPC_S_OK | RPC_S_NOT_CANCELLED | s.yaml:7:40 | "});
 }
 
+// An API that never returned (the watchdog's case) is its step's FAIL of CS-RET-1, whatever it
+// was expected to return; so is one with no expectation.
+TEST(CheckSteps, AnApiThatNeverReturnedBreaksRet1) {
+  StepFixture f;
+  f.scenario.spec = {"CS-OK-1"};
+  f.observed.steps[1].pending = true;
+  f.observed.steps[1].returned.reset();
+  f.observed.steps[1].began = milliseconds(100);
+  f.observed.ended_at = milliseconds(31100);
+  const auto mismatches = check(f.scenario, f.observed, TimingSettings{});
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(dump(mismatches),
+            Dumps{"step 2 (cancel) returned | RPC_S_OK promptly | no return by 31.100s (called at "
+                  "100ms) | s.yaml:7:40 | "});
+  EXPECT_EQ(mismatches[0].rules, (std::vector<std::string>{"CS-RET-1", "CS-OK-1"}));
+  f.scenario.steps[1].expect.reset();
+  EXPECT_EQ(f.run(), Dumps{"step 2 (cancel) returned | a prompt return | no return by 31.100s "
+                           "(called at 100ms) | s.yaml:7:3 | "});
+}
+
 TEST(CheckSteps, UnnamedStatusAsNumber) {
   StepFixture f;
   f.observed.steps[1].returned = 4242;
@@ -196,14 +216,38 @@ TEST(CheckCalls, EndedTooEarlyUnderAScaledTolerance) {
   EXPECT_TRUE(check(f.scenario, f.observed, slow).empty());
 }
 
+// A call the runtime under test never ended (the watchdog's case): one mismatch for the outcome
+// it never reached, at the instant the observation closed, naming CS-NEV-1 and the cited rules.
 TEST(CheckCalls, StillRunningFailsEveryEndExpectation) {
   CallFixture f;
+  f.scenario.spec = {"CS-OK-1", "CS-TMO-2"};
   f.record().ended = false;
+  f.observed.ended_at = milliseconds(31100);
   EXPECT_EQ(f.run(), (Dumps{
-                         "call c1 status | RPC_S_CALL_CANCELLED | still running | s.yaml:12:11 | ",
-                         "call c1 ended at | 2.100s | still running | s.yaml:12:40 | ",
-                         "call c1 output_bytes | 0 | still running | s.yaml:12:60 | ",
+                         "call c1 status | RPC_S_CALL_CANCELLED at 2.100s | still running at "
+                         "31.100s | s.yaml:12:11 | ",
+                         "call c1 output_bytes | 0 | still running at 31.100s | s.yaml:12:60 | ",
                      }));
+  const auto mismatches = check(f.scenario, f.observed, TimingSettings{});
+  EXPECT_EQ(to_string(mismatches[0]),
+            "s.yaml:12:11: call c1 status: expected RPC_S_CALL_CANCELLED at 2.100s, got still "
+            "running at 31.100s [CS-NEV-1, CS-TMO-2]");
+}
+
+// A call no expectation mentions still hangs its caller: CS-NEV-1, at its call step.
+TEST(CheckCalls, AnUnmentionedCallThatNeverEndedBreaksNev1) {
+  CallFixture f;
+  f.scenario.steps[0].call = "c1";
+  f.scenario.expect.calls.clear();
+  f.record().ended = false;
+  f.observed.ended_at = milliseconds(31100);
+  const auto mismatches = check(f.scenario, f.observed, TimingSettings{});
+  EXPECT_EQ(dump(mismatches), (Dumps{"call c1 ended | an end (no call hangs its caller) | still "
+                                     "running at 31.100s | s.yaml:5:3 | "}));
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].rules, std::vector<std::string>{"CS-NEV-1"});
+  f.record().ended = true;
+  EXPECT_EQ(f.run(), Dumps{});
 }
 
 TEST(CheckCalls, OutputBytes) {

@@ -22,6 +22,7 @@ namespace rpcfit::run {
 struct StepRecord {
   std::size_t step = 0;  // index into Scenario::steps
   bool ran = false;
+  bool pending = false;  // an API step that began and had not returned when observed
   Duration began{};
   Duration ended{};                   // when the API returned (API steps and set_cancel_timeout)
   std::optional<RpcStatus> returned;  // cancel, cancel_thread, async_cancel, set_cancel_timeout

@@ -21,15 +21,19 @@ struct ScenarioRun {
   std::uint64_t seed = 0;
   Verdict verdict = Verdict::pass;
   std::vector<Mismatch> mismatches;  // fail, xfail
-  std::string reason;                // error, skip, xfail (the scenario's), xpass
+  std::string reason;                // fail (the rules broken), error, skip, xfail, xpass
+  // What the runtime under test still had running when the watchdog ended the scenario (its
+  // expectations are then checked against what was observed up to there); empty: it did not.
+  std::string watchdog;
   Observation observed;
   std::optional<CaptureCheck> capture;  // against the golden; none: no capture was checked
   std::optional<CaptureCheck> live;     // against the live capture (--live-capture)
   std::chrono::nanoseconds wall{};      // real time the scenario took
 };
 
-// The verdict of a run that played to its end, from its mismatches and the scenario's known-failure
-// mark (PASS, FAIL, XFAIL or XPASS), with the reason that goes with it.
+// The verdict of a run that was observed to its end (or to the watchdog, on the runtime under
+// test's account), from its mismatches and the scenario's known-failure mark (PASS, FAIL, XFAIL or
+// XPASS), with the reason that goes with it: a FAIL's names the rules broken.
 void judge(const Scenario& scenario, ScenarioRun& run);
 
 }  // namespace rpcfit::run

@@ -1,5 +1,7 @@
 #include "harness/model/verdict.h"
 
+#include <algorithm>
+
 namespace rpcfit::run {
 
 std::string to_string(const Mismatch& mismatch) {
@@ -8,6 +10,24 @@ std::string to_string(const Mismatch& mismatch) {
   std::string out = (where.empty() ? "" : where + ": ") + mismatch.field + ": expected " +
                     mismatch.expected + ", got " + mismatch.actual;
   if (!mismatch.detail.empty()) out += " (" + mismatch.detail + ")";
+  if (!mismatch.rules.empty()) out += " [" + rules_text(mismatch.rules) + "]";
+  return out;
+}
+
+std::string rules_text(const std::vector<std::string>& rules) {
+  std::string out;
+  for (const std::string& rule : rules)
+    out += (out.empty() ? "" : ", ") + rule;
+  return out;
+}
+
+std::vector<std::string> broken_rules(const std::vector<Mismatch>& mismatches) {
+  std::vector<std::string> out;
+  for (const Mismatch& m : mismatches) {
+    for (const std::string& rule : m.rules) {
+      if (std::find(out.begin(), out.end(), rule) == out.end()) out.push_back(rule);
+    }
+  }
   return out;
 }
 

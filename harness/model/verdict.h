@@ -24,9 +24,15 @@ struct Mismatch {
   std::string actual;    // "RPC_S_OK"
   SourceLoc loc;         // where the scenario states the expectation
   std::string detail;    // timing: "tolerance 0.105s"; wire: the actual PDU's one-line text
+  // The rules of spec/cancel-semantics.md the expectation witnesses (harness/check/witness.h).
+  std::vector<std::string> rules{};
 };
-// "file:12:5: call c1 status: expected RPC_S_CALL_CANCELLED, got RPC_S_OK (detail)"
+// "file:12:5: call c1 status: expected RPC_S_CALL_CANCELLED, got RPC_S_OK (detail) [CS-RES-1]"
 std::string to_string(const Mismatch& mismatch);
+// "CS-TMO-2, CS-FWD-1"
+std::string rules_text(const std::vector<std::string>& rules);
+// The rules the mismatches name, each once, in the order they first come.
+std::vector<std::string> broken_rules(const std::vector<Mismatch>& mismatches);
 
 enum class Verdict : std::uint8_t { pass, fail, error, skip, xfail, xpass };
 std::string_view verdict_name(Verdict verdict);  // "PASS", "FAIL", ...

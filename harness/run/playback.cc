@@ -10,6 +10,7 @@
 
 #include "harness/check/checks.h"
 #include "harness/check/timing.h"
+#include "harness/check/witness.h"
 
 namespace rpcfit::run {
 namespace {
@@ -266,14 +267,23 @@ bool Playback::run_api_step(std::size_t index) {
         StepRecord record;
         record.step = index;
         record.began = w->clock.now();
+        // Seen as begun, and pending until the API returns: one that never does is its FAIL.
+        w->journal->update([&](std::vector<StepRecord>& steps, auto&) {
+          steps[index] = record;
+          steps[index].ran = true;
+          steps[index].pending = true;
+        });
         perform(*w, step, target, record);
         record.ended = w->clock.now();
         record.ran = true;
         w->journal->update([&](std::vector<StepRecord>& steps, auto&) { steps[index] = record; });
       });
   // These APIs return promptly (CS-RET-1); one that does not is what the watchdog is for.
-  if (w->journal->wait_until([index](const auto& steps, const auto&) { return steps[index].ran; },
-                             watchdog_)) {
+  if (w->journal->wait_until(
+          [index](const auto& steps, const auto&) {
+            return steps[index].ran && !steps[index].pending;
+          },
+          watchdog_)) {
     return true;
   }
   stuck_ = step_label(scenario_, index) + ": " + std::string(traits(step.kind).api) +
@@ -287,7 +297,7 @@ bool Playback::run_step(std::size_t index) {
   World* w = world_.get();
   const auto when = w->clock.to_steady(t0_ + step.at);
   if (when > watchdog_) {
-    stuck_ = step_label(scenario_, index) + " is due after the scenario's timeout";
+    trouble_ = step_label(scenario_, index) + " is due after the scenario's timeout";
     return false;
   }
   std::this_thread::sleep_until(when);  // the timeline's schedule, not a synchronisation
@@ -343,17 +353,48 @@ bool Playback::run_wait(std::size_t index) {
   return false;
 }
 
-std::optional<std::string> Playback::late_step(const Observation& observed,
-                                               const TimingSettings& timing) const {
+std::optional<std::string> Playback::late_steps(const Observation& observed,
+                                                const TimingSettings& timing,
+                                                std::vector<Mismatch>& out) const {
   const Duration allowed = tolerance_for(scenario_.tolerance, Duration{}, timing);
+  // The timeline's own API calls, in the order its thread ran them: each runs at its instant,
+  // unless the one before it had not returned yet. (A call or set_cancel_timeout may wait for its
+  // thread by design, and a wait waits.)
+  std::vector<const StepRecord*> timeline;
   for (const StepRecord& record : observed.steps) {
     if (!record.ran || record.step >= scenario_.steps.size()) continue;
+    if (traits(scenario_.steps[record.step].kind).runs_on == StepRunsOn::timeline) {
+      timeline.push_back(&record);
+    }
+  }
+  std::stable_sort(timeline.begin(), timeline.end(),
+                   [](const StepRecord* a, const StepRecord* b) { return a->began < b->began; });
+  std::set<std::size_t> blamed;
+  for (std::size_t i = 0; i < timeline.size(); ++i) {
+    const StepRecord& record = *timeline[i];
     const Step& step = scenario_.steps[record.step];
-    // The timeline's own API calls run at their instant; a call or set_cancel_timeout may wait
-    // for its thread by design, and a wait waits.
-    if (traits(step.kind).runs_on != StepRunsOn::timeline) continue;
     const Duration late = record.began - step.at;
     if (late <= allowed) continue;
+    const StepRecord* before = i > 0 ? timeline[i - 1] : nullptr;
+    if (before != nullptr && (before->pending || before->ended > step.at + allowed)) {
+      // The runtime under test held the timeline: the API before it returned late (CS-RET-1).
+      // One that never returned is check()'s to name.
+      if (before->pending || !blamed.insert(before->step).second) continue;
+      const Step& held = scenario_.steps[before->step];
+      out.push_back(
+          {"step " + std::to_string(before->step + 1) + " (" + std::string(step_name(held.kind)) +
+               ") returned",
+           "a prompt return, before " + step_label(scenario_, record.step) + " was due at " +
+               format_instant(step.at),
+           "returned at " + format_instant(before->ended) + " (called at " +
+               format_instant(before->began) + ")",
+           held.loc,
+           {},
+           broken_rules(
+               scenario_,
+               {ClaimKind::step_returned, std::string(step_name(held.kind)), {}, held.expect})});
+      continue;
+    }
     return step_label(scenario_, record.step) + " ran " + format_instant(late) +
            " after its instant (tolerance " + format_instant(allowed) +
            "): the machine is too busy for this time scale, and the timing checks would blame "
@@ -452,8 +493,7 @@ void Playback::play(ScenarioRun& run) {
   }
   w->journal = std::make_shared<Journal>(scenario_.steps.size(), std::move(calls));
 
-  std::string trouble;
-  if (start_threads(trouble)) {
+  if (start_threads(trouble_)) {
     t0_ = w->clock.now();
     const Duration deadline = t0_ + effective_timeout(scenario_);
     watchdog_ = w->clock.to_steady(deadline) + settings_.watchdog_grace;
@@ -477,8 +517,6 @@ void Playback::play(ScenarioRun& run) {
         stuck_ = "after the last step, waited for: " + waiting_for(w->journal->calls());
       }
     }
-  } else {
-    stuck_ = trouble;
   }
   run.observed = observe();
 
@@ -487,24 +525,36 @@ void Playback::play(ScenarioRun& run) {
   std::string trouble_after = leftover;
   if (!threads_left.empty()) trouble_after += (trouble_after.empty() ? "" : "; ") + threads_left;
 
-  if (!stuck_.empty()) {
+  if (!trouble_.empty()) {  // the harness's own: nothing of the runtime under test was judged
     run.verdict = Verdict::error;
-    run.reason = "watchdog: " + stuck_;
+    run.reason = "harness: " + trouble_;
     if (!trouble_after.empty()) run.reason += "; then " + trouble_after;
     return;
   }
+  // Every expectation against what was observed, up to the watchdog if it fired: what the
+  // runtime under test left running is the FAIL of the expectations it breaks.
+  const TimingSettings timing = settings_.timing();
+  run.mismatches = check(scenario_, run.observed, timing);
+  const auto late = late_steps(run.observed, timing, run.mismatches);
+  std::string watchdog = stuck_;
   if (!trouble_after.empty()) {
+    watchdog += (watchdog.empty() ? "shutdown: " : "; then ") + trouble_after;
+  }
+  if (!watchdog.empty()) {
+    if (!run.mismatches.empty()) {
+      run.watchdog = std::move(watchdog);
+      return;
+    }
+    // Nothing expected was broken, yet something did not end: the harness cannot say whose.
     run.verdict = Verdict::error;
-    run.reason = "shutdown: " + trouble_after;
+    run.reason = (stuck_.empty() ? "" : "watchdog: ") + watchdog;
     return;
   }
-  const TimingSettings timing = settings_.timing();
-  if (auto late = late_step(run.observed, timing)) {
+  if (late) {
+    run.mismatches.clear();
     run.verdict = Verdict::error;
     run.reason = "harness: " + *late;
-    return;
   }
-  run.mismatches = check(scenario_, run.observed, timing);
 }
 
 }  // namespace rpcfit::run

@@ -71,10 +71,11 @@ class Playback {
   // Leaks the world on purpose (its threads still use it).
   void abandon();
   bool settled(const std::vector<StepRecord>& steps, const std::vector<CallRecord>& calls) const;
-  // Why a timeline step ran later than the timing tolerance allows (harness trouble, not the
-  // runtime's), or nullopt.
-  std::optional<std::string> late_step(const Observation& observed,
-                                       const TimingSettings& timing) const;
+  // Timeline steps that ran later than the timing tolerance allows: when the API before one had
+  // not returned, that API's FAIL (CS-RET-1) joins `out`; otherwise the machine was busy, and
+  // the text says so (harness trouble, not the runtime's). nullopt: no such trouble.
+  std::optional<std::string> late_steps(const Observation& observed, const TimingSettings& timing,
+                                        std::vector<Mismatch>& out) const;
   std::string waiting_for(const std::vector<CallRecord>& calls) const;
   Observation observe() const;
   ClientThread* thread(const std::string& name) const;
@@ -88,7 +89,8 @@ class Playback {
   std::unique_ptr<World> world_;
   Duration t0_{};
   std::chrono::steady_clock::time_point watchdog_{};
-  std::string stuck_;
+  std::string stuck_;    // what the runtime under test left running when the watchdog fired
+  std::string trouble_;  // the harness's own trouble (threads, a timeline past its timeout)
   bool threads_ended_ = false;
   bool left_behind_ = false;
   bool captured_ = false;

@@ -93,11 +93,12 @@ ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
     const bool left_behind = playback->left_behind();
     const bool captured = playback->captured();
     playback.reset();  // ends what still runs; removes the directory, or abandons it with the world
-    // Played to its end (no ERROR or SKIP, so no thread was left behind and the capture is
-    // closed): the capture checks join the expectations' mismatches, and the verdict is made.
-    if (!left_behind && run.verdict != Verdict::error && run.verdict != Verdict::skip) {
+    // Observed to its end or to the watchdog (not an ERROR or a SKIP): the capture checks join
+    // the expectations' mismatches when the capture is closed (no thread was left writing to
+    // it), and the verdict is made.
+    if (run.verdict != Verdict::error && run.verdict != Verdict::skip) {
       try {
-        if (store_ && captured) check_captures(*store_, settings_, scenario, run);
+        if (store_ && captured && !left_behind) check_captures(*store_, settings_, scenario, run);
         judge(scenario, run);
       } catch (const std::exception& e) {
         run.verdict = Verdict::error;

@@ -10,9 +10,14 @@
 // down, and checks the expectations (checks.h).
 //
 // The watchdog: a scenario whose timeline or calls are still waiting at its deadline (`timeout`
-// in scenario time, plus a real-time grace) is an ERROR that says what it was waiting for; the
-// runner then shuts the session down, which ends every call, and joins its threads. A thread that
-// still does not end is reported in the ERROR and left detached (the run goes on).
+// in scenario time, plus a real-time grace) is observed up to there, and its expectations are
+// checked against that observation: what the runtime under test left running (a call, a server
+// routine, an API that did not return) is a FAIL of the expectations it breaks, each naming its
+// rules (CS-NEV-1 for a call that hung its caller, CS-RET-1 for an API that never returned). It is
+// an ERROR only when nothing expected was broken, or for the harness's own trouble (a session
+// that would not open, a client thread that would not register). The runner then shuts the
+// session down, which ends every call, and joins its threads. A thread that still does not end is
+// reported and left detached (the run goes on).
 //
 // Seeds: the run seed is printed; each scenario run's seed derives from it, the scenario's id and
 // the repetition (scenario_seed), so a run replays with --seed and one scenario replays alone.

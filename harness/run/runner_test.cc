@@ -139,9 +139,13 @@ TEST(Runner, AccessDeniedIsAStepResult) {
   EXPECT_EQ(run.observed.steps[1].returned, status::kAccessDenied);
 }
 
-TEST(Runner, WatchdogMakesAStuckScenarioAnErrorSayingWhatItWaitedFor) {
+// A call the runtime under test never ends is the FAIL of the expectations it breaks, checked
+// against what was observed up to the watchdog; the reason names the rules and what the watchdog
+// found still running.
+TEST(Runner, AStuckCallFailsTheExpectationsItBreaksAndNamesTheirRules) {
   FakeDriver driver;
   Scenario s = scenario("stuck");
+  s.spec = {"CS-TMO-2"};
   s.timeout = 1s;
   s.steps = {call_step("c1", 1)};  // never cancelled: runs until shutdown
   s.expect.calls = {ends_with("c1", status::kCallCancelled)};
@@ -149,8 +153,14 @@ TEST(Runner, WatchdogMakesAStuckScenarioAnErrorSayingWhatItWaitedFor) {
   settings.watchdog_grace = 200ms;
   const auto before = std::chrono::steady_clock::now();
   const ScenarioRun run = Runner(driver, settings).run_one(s);
-  EXPECT_EQ(run.verdict, Verdict::error);
-  EXPECT_NE(run.reason.find("watchdog"), std::string::npos) << run.reason;
+  ASSERT_EQ(run.verdict, Verdict::fail) << run.reason;
+  ASSERT_EQ(run.mismatches.size(), 1u);
+  EXPECT_EQ(run.mismatches[0].field, "call c1 status");
+  EXPECT_EQ(run.mismatches[0].actual.rfind("still running at ", 0), 0u) << run.mismatches[0].actual;
+  EXPECT_EQ(to_string(run.mismatches[0].loc), "t.yaml:20:7");
+  EXPECT_EQ(run.mismatches[0].rules, (std::vector<std::string>{"CS-NEV-1", "CS-TMO-2"}));
+  EXPECT_EQ(run.reason.rfind("breaks CS-NEV-1, CS-TMO-2; the watchdog ended it: ", 0), 0u)
+      << run.reason;
   EXPECT_NE(run.reason.find("call c1 had not ended"), std::string::npos) << run.reason;
   EXPECT_NE(run.reason.find("thread main: in call c1 (opnum 1)"), std::string::npos) << run.reason;
   // The session's shutdown ended the call, so its thread came back.
@@ -158,7 +168,7 @@ TEST(Runner, WatchdogMakesAStuckScenarioAnErrorSayingWhatItWaitedFor) {
   EXPECT_LT(std::chrono::steady_clock::now() - before, 20s);
 }
 
-TEST(Runner, AWaitStepThatNeverEndsIsAnErrorAtItsLine) {
+TEST(Runner, AWaitStepThatNeverEndsFailsTheCallItWaitedFor) {
   FakeDriver driver;
   Scenario s = scenario("wait");
   s.timeout = 500ms;
@@ -171,11 +181,17 @@ TEST(Runner, AWaitStepThatNeverEndsIsAnErrorAtItsLine) {
   RunSettings settings = fast();
   settings.watchdog_grace = 100ms;
   const ScenarioRun run = Runner(driver, settings).run_one(s);
-  EXPECT_EQ(run.verdict, Verdict::error);
+  ASSERT_EQ(run.verdict, Verdict::fail) << run.reason;
+  ASSERT_EQ(run.mismatches.size(), 1u);
+  EXPECT_EQ(to_string(run.mismatches[0]).rfind("t.yaml:10:5: call c1 ended: expected an end", 0),
+            0u)
+      << to_string(run.mismatches[0]);
   EXPECT_NE(run.reason.find("step 2 (wait, t.yaml:12:5) waited for call c1"), std::string::npos)
       << run.reason;
 }
 
+// A call that not even the session's shutdown ends: still the runtime's FAIL, its thread is
+// reported and left behind, and the run goes on.
 TEST(Runner, AThreadNothingCanEndIsReportedAndTheRunGoesOn) {
   FakeDriver driver;
   Scenario s = scenario("left-behind");
@@ -185,12 +201,27 @@ TEST(Runner, AThreadNothingCanEndIsReportedAndTheRunGoesOn) {
   settings.watchdog_grace = 100ms;
   Runner runner(driver, settings);
   const ScenarioRun run = runner.run_one(s);
-  EXPECT_EQ(run.verdict, Verdict::error);
+  EXPECT_EQ(run.verdict, Verdict::fail);
   EXPECT_NE(run.reason.find("client thread main did not end"), std::string::npos) << run.reason;
+  ASSERT_EQ(run.mismatches.size(), 1u);
+  EXPECT_EQ(run.mismatches[0].rules, std::vector<std::string>{"CS-NEV-1"});
   driver.release();  // the abandoned thread finishes now
   Scenario next = scenario("next");
   next.steps = {call_step("c1", 0)};
   EXPECT_EQ(runner.run_one(next).verdict, Verdict::pass);
+}
+
+// Harness trouble before the timeline (a client thread that will not register, here a session
+// that cannot register one) stays an ERROR: nothing of the runtime under test was judged.
+TEST(Runner, HarnessTroubleBeforeTheTimelineIsAnError) {
+  FakeDriver driver;
+  driver.refuse = SessionError{false, "cannot open the session: no port"};
+  Scenario s = scenario("refused");
+  s.steps = {call_step("c1", 0)};
+  const ScenarioRun run = Runner(driver, fast()).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::error);
+  EXPECT_TRUE(run.mismatches.empty());
+  EXPECT_EQ(run.reason, "cannot open the session: no port");
 }
 
 // A scenario's private directories, made under a work directory of the test's: the runner must
@@ -218,8 +249,8 @@ class WorkDir {
 };
 
 // RpcCancelThreadEx returns promptly (CS-RET-1); a runtime whose cancel blocks is caught by the
-// watchdog, named, and left behind without stopping the run.
-TEST(Runner, AnApiCallThatNeverReturnsIsTheWatchdogsToo) {
+// watchdog, failed on CS-RET-1 at its step, and left behind without stopping the run.
+TEST(Runner, AnApiCallThatNeverReturnsFailsRet1) {
   FakeDriver driver;
   driver.cancel_blocks = true;
   Scenario s = scenario("stuck-cancel");
@@ -230,9 +261,17 @@ TEST(Runner, AnApiCallThatNeverReturnsIsTheWatchdogsToo) {
   Runner runner(driver, settings);
   const auto before = std::chrono::steady_clock::now();
   const ScenarioRun run = runner.run_one(s);
-  EXPECT_EQ(run.verdict, Verdict::error);
-  EXPECT_NE(run.reason.find("watchdog: step 2 (cancel, t.yaml:11:5): RpcCancelThreadEx did not "
-                            "return; the timeline's thread is in RpcCancelThreadEx of step 2"),
+  ASSERT_EQ(run.verdict, Verdict::fail) << run.reason;
+  ASSERT_FALSE(run.mismatches.empty());
+  EXPECT_EQ(to_string(run.mismatches[0])
+                .rfind("t.yaml:11:5: step 2 (cancel) returned: expected "
+                       "a prompt return, got no return by ",
+                       0),
+            0u)
+      << to_string(run.mismatches[0]);
+  EXPECT_EQ(run.mismatches[0].rules, std::vector<std::string>{"CS-RET-1"});
+  EXPECT_NE(run.reason.find("step 2 (cancel, t.yaml:11:5): RpcCancelThreadEx did not return; the "
+                            "timeline's thread is in RpcCancelThreadEx of step 2"),
             std::string::npos)
       << run.reason;
   EXPECT_NE(run.reason.find("the timeline's thread did not end"), std::string::npos) << run.reason;
@@ -247,9 +286,9 @@ TEST(Runner, AnApiCallThatNeverReturnsIsTheWatchdogsToo) {
   EXPECT_EQ(runner.run_one(next).verdict, Verdict::pass);
 }
 
-// A timeline step that runs later than the timing tolerance (here behind a slow API call) makes
-// the run an ERROR that says so, rather than timing failures blamed on the runtime.
-TEST(Runner, ALateTimelineStepIsHarnessTroubleNotAFailure) {
+// A timeline step late because the API before it had not returned is that API's FAIL (CS-RET-1),
+// not machine load.
+TEST(Runner, AStepHeldByASlowApiFailsThatApi) {
   FakeDriver driver;
   driver.cancel_takes = std::chrono::milliseconds(600);
   Scenario s = scenario("late");
@@ -259,9 +298,34 @@ TEST(Runner, ALateTimelineStepIsHarnessTroubleNotAFailure) {
   RunSettings settings = fast();
   settings.time_scale = 1;  // 500 ms of scenario time late, against a 50 ms tolerance x 5
   const ScenarioRun run = Runner(driver, settings).run_one(s);
+  ASSERT_EQ(run.verdict, Verdict::fail) << run.reason;
+  const auto held =
+      std::find_if(run.mismatches.begin(), run.mismatches.end(),
+                   [](const Mismatch& m) { return m.field == "step 2 (cancel) returned"; });
+  ASSERT_NE(held, run.mismatches.end());
+  EXPECT_EQ(held->expected,
+            "a prompt return, before step 3 (cancel, t.yaml:12:5) was due at 200ms");
+  EXPECT_EQ(held->rules, std::vector<std::string>{"CS-RET-1"});
+}
+
+// A timeline step that runs later than the timing tolerance while no API of the runtime held it
+// (here behind a wait, as behind a busy machine) makes the run an ERROR that says so, rather than
+// timing failures blamed on the runtime.
+TEST(Runner, ALateTimelineStepIsHarnessTroubleNotAFailure) {
+  FakeDriver driver;
+  Scenario s = scenario("late");
+  Step wait;
+  wait.kind = StepKind::wait;
+  wait.call = "c1";
+  wait.loc = {"t.yaml", 12, 5};
+  s.steps = {call_step("c1", 1), cancel_step(0ms, 1), wait, cancel_step(200ms, 0)};
+  s.steps[3].loc = {"t.yaml", 13, 5};
+  RunSettings settings = fast();
+  settings.time_scale = 0.5;  // c1 ends at 1 s; the cancel due at 200 ms runs then
+  const ScenarioRun run = Runner(driver, settings).run_one(s);
   EXPECT_EQ(run.verdict, Verdict::error)
       << (run.mismatches.empty() ? run.reason : to_string(run.mismatches.front()));
-  EXPECT_NE(run.reason.find("harness: step 3 (cancel, t.yaml:12:5) ran "), std::string::npos)
+  EXPECT_NE(run.reason.find("harness: step 4 (cancel, t.yaml:13:5) ran "), std::string::npos)
       << run.reason;
   EXPECT_NE(run.reason.find("after its instant (tolerance 250ms)"), std::string::npos)
       << run.reason;
