@@ -3,6 +3,7 @@
 #include <map>
 #include <tuple>
 
+#include "harness/core/digest.h"
 #include "harness/wire/codec.h"
 #include "harness/wire/text.h"
 
@@ -175,13 +176,30 @@ class Normalizer {
     return it->second;
   }
 
+  // The one-line text, and the digest of the stub (request, response, fault) when there is one:
+  // two captures agree on their stub bytes, not only on their lengths.
   static std::string text_of(const Bytes& bytes, const wire::Pdu& original) {
     if (std::holds_alternative<wire::CoPdu>(original)) {
-      if (auto co = wire::decode_co(bytes)) return wire::to_text(*co);
+      if (auto co = wire::decode_co(bytes)) return wire::to_text(*co) + stub_text(*co);
     } else {
-      if (auto cl = wire::decode_cl(bytes)) return wire::to_text(*cl);
+      if (auto cl = wire::decode_cl(bytes)) return wire::to_text(*cl) + stub_text(*cl);
     }
     return wire::to_text(original);
+  }
+
+  static std::string stub_digest(ByteView stub) {
+    return stub.empty() ? "" : " stub_digest=" + hex64(fnv1a64(stub));
+  }
+  static std::string stub_text(const wire::CoPdu& pdu) {
+    if (const auto* q = std::get_if<wire::CoRequest>(&pdu.body)) return stub_digest(q->stub);
+    if (const auto* p = std::get_if<wire::CoResponse>(&pdu.body)) return stub_digest(p->stub);
+    if (const auto* f = std::get_if<wire::CoFault>(&pdu.body)) return stub_digest(f->stub);
+    return "";
+  }
+  static std::string stub_text(const wire::ClPdu& pdu) {
+    const bool carries_stub = pdu.type == wire::PType::request || pdu.type == wire::PType::response;
+    const auto* raw = std::get_if<wire::ClRaw>(&pdu.body);
+    return carries_stub && raw != nullptr ? stub_digest(raw->body) : "";
   }
 
   std::map<std::tuple<TransportKind, Endpoint, Endpoint>, Conversation> conversations_;

@@ -10,6 +10,7 @@
 
 #include "captures/golden.h"
 #include "captures/pcap_writer.h"
+#include "harness/core/digest.h"
 #include "harness/wire/codec.h"
 
 namespace rpcfit::captures {
@@ -47,6 +48,7 @@ struct Choices {
   Timestamp start = std::chrono::seconds(1767225600);
   std::uint8_t cancel_count = 1;  // what the server's fault says
   std::string secondary_address = "5000";
+  std::uint8_t stub_byte = 0xab;  // the request's 64 stub bytes
 };
 
 std::array<std::uint8_t, 4> co_drep(ByteOrder order) {
@@ -115,7 +117,7 @@ std::string exchange(const TempDir& dir, const std::string& name, const Choices&
   r.context_id = c.context;
   r.opnum = 1;
   r.alloc_hint = 64;
-  r.stub = Bytes(64, 0xab);
+  r.stub = Bytes(64, c.stub_byte);
   send(TransportKind::tcp, true, wire::encode(request), 100us);
   send(TransportKind::tcp, true,
        wire::encode(co(PType::co_cancel, c.first_call_id + 1, c.order, kLastFrag | kPendingCancel)),
@@ -217,6 +219,22 @@ TEST(Normalize, KeepsWhatTheBehaviourDecides) {
   EXPECT_NE(a.digest(), b.digest());
   EXPECT_NE(a.pdus[4].key(), b.pdus[4].key());
   EXPECT_EQ(a.pdus[3].key(), b.pdus[3].key());
+}
+
+// Stub bytes are compared, not only their lengths: a request with other bytes of the same length
+// is another request.
+TEST(Normalize, StubBytesAreComparedByTheirDigest) {
+  TempDir dir;
+  Choices other;
+  other.stub_byte = 0xac;
+  const auto a = normalized(exchange(dir, "a.pcap", Choices{}));
+  const auto b = normalized(exchange(dir, "b.pcap", other));
+  EXPECT_NE(a.pdus[2].text.find("stub=64 stub_digest=" + hex64(fnv1a64(Bytes(64, 0xab)))),
+            std::string::npos)
+      << a.pdus[2].text;
+  EXPECT_NE(a.pdus[2].key(), b.pdus[2].key());
+  EXPECT_NE(a.digest(), b.digest());
+  EXPECT_EQ(a.pdus[3].key(), b.pdus[3].key());  // a co_cancel has no stub
 }
 
 TEST(Normalize, BothByteOrders) {

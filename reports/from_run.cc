@@ -92,7 +92,7 @@ ScenarioResult scenario_result(const run::ScenarioRun& r) {
   for (const run::CallRecord& c : o.calls) {
     out.calls.push_back({c.id, c.async, c.started, c.ended, ms(c.started_at), ms(c.ended_at),
                          c.returned, status_text(c.status), static_cast<std::uint32_t>(c.status),
-                         c.output_bytes, c.detail});
+                         c.output.size(), c.detail});
   }
   for (const run::StepRecord& st : o.steps) {
     if (st.step >= s.steps.size()) continue;

@@ -11,8 +11,8 @@ namespace rpcfit::scenarios::detail {
 namespace {
 
 constexpr std::array<std::string_view, 4> kExpectKeys{"call", "calls", "server", "wire"};
-constexpr std::array<std::string_view, 6> kCallExpectKeys{"status", "raises",       "returns",
-                                                          "at",     "output_bytes", "running"};
+constexpr std::array<std::string_view, 8> kCallExpectKeys{
+    "status", "raises", "returns", "at", "output_bytes", "output_hex", "output_digest", "running"};
 // The keys of one server call; the flat form of expect.server takes them beside count and calls.
 constexpr std::array<std::string_view, 11> kServerCallKeys{
     "opnum",         "saw_cancel",   "saw_cancel_at",   "finished",
@@ -56,6 +56,45 @@ std::optional<run::ExpectedTime> read_time(Reader& r, const Entry& e, const std:
   run::ExpectedTime t{*d, r.loc(e.value)};
   if (notes) notes->times.push_back(TimeNote{path, t});
   return t;
+}
+
+// output_hex: the bytes; output_digest: "fnv1a64:" and 16 hex digits of them (digest.h).
+void read_output(Reader& r, const YAML::Node& node, const std::string& path, run::CallExpect& out) {
+  const auto hex = find(node, "output_hex");
+  const auto digest = find(node, "output_digest");
+  if (hex && digest) {
+    r.error(digest->key, key_path(path, "output_digest"),
+            "give output_hex or output_digest, not both");
+    return;
+  }
+  if (hex) {
+    out.output_loc = r.loc(hex->value);
+    if (auto t = r.text(hex->value, key_path(path, "output_hex"))) {
+      std::string problem;
+      if (auto bytes = parse_hex(*t, problem)) {
+        out.output = std::move(*bytes);
+      } else {
+        r.error(hex->value, key_path(path, "output_hex"), problem);
+      }
+    }
+  }
+  if (digest) {
+    out.output_loc = r.loc(digest->value);
+    if (auto t = r.text(digest->value, key_path(path, "output_digest"))) {
+      const std::string_view prefix = "fnv1a64:";
+      const bool hex_digits =
+          t->size() == prefix.size() + 16 && t->compare(0, prefix.size(), prefix) == 0 &&
+          t->find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
+      if (hex_digits) {
+        out.output_digest = *t;
+      } else {
+        r.error(digest->value, key_path(path, "output_digest"),
+                "expected \"fnv1a64:\" and 16 lowercase hex digits (a mismatch prints the "
+                "digest of what the call returned), got \"" +
+                    *t + "\"");
+      }
+    }
+  }
 }
 
 void read_call_expect(Reader& r, const YAML::Node& node, const std::string& path,
@@ -102,6 +141,7 @@ void read_call_expect(Reader& r, const YAML::Node& node, const std::string& path
       out.output_bytes = static_cast<std::size_t>(*n);
     }
   }
+  read_output(r, node, path, out);
   if (auto e = find(node, "running")) {
     auto b = r.boolean(e->value, key_path(path, "running"));
     if (b) out.still_running = *b;

@@ -47,6 +47,9 @@ struct ExpectNotes {
   std::vector<TimeNote> times;
 };
 
+// Pairs of hex digits ("01 02 0a ff"; blanks between bytes allowed), or nullopt and the problem.
+std::optional<Bytes> parse_hex(std::string_view text, std::string& problem);
+
 void load_server(Reader& r, const YAML::Node& node, run::ServerSetup& out);
 void load_client(Reader& r, const YAML::Node& node, run::ClientSetup& out);
 void load_faults(Reader& r, const YAML::Node& node, std::vector<run::FaultEntry>& out);

@@ -28,42 +28,6 @@ std::vector<std::string_view> kind_names() {
   return names;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Pairs of hex digits; blanks between bytes are allowed for readability.
-std::optional<Bytes> parse_hex(std::string_view text, std::string& problem) {
-  Bytes out;
-  int high = -1;
-  for (char c : text) {
-    if (c == ' ' || c == '\t' || c == '\n') {
-      if (high < 0) continue;
-      problem = in_quotes(text) + " splits a byte with a blank";
-      return std::nullopt;
-    }
-    const int d = hex_digit(c);
-    if (d < 0) {
-      problem = in_quotes(text) + " is not hex: " + in_quotes(std::string_view(&c, 1));
-      return std::nullopt;
-    }
-    if (high < 0) {
-      high = d;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(high * 16 + d));
-      high = -1;
-    }
-  }
-  if (high >= 0) {
-    problem = in_quotes(text) + " is not whole bytes (an odd number of hex digits)";
-    return std::nullopt;
-  }
-  return out;
-}
-
 class StepReader {
  public:
   StepReader(Reader& r, const YAML::Node& body, run::Step& step, StepNote& note)
@@ -134,9 +98,7 @@ class StepReader {
     auto in_bytes = find(body_, "in_bytes");
     if (in_bytes) {
       if (auto n = r_.integer(in_bytes->value, path("in_bytes"), 0, kMaxPayloadBytes)) {
-        step_.input.resize(static_cast<std::size_t>(*n));
-        for (std::size_t i = 0; i < step_.input.size(); ++i)
-          step_.input[i] = static_cast<std::uint8_t>(i & 0xff);
+        step_.input = counting_bytes(static_cast<std::size_t>(*n));
       }
     }
     if (auto e = find(body_, "in_hex")) {
@@ -256,6 +218,45 @@ std::optional<Entry> step_key(Reader& r, const YAML::Node& item, const std::stri
 }
 
 }  // namespace
+
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<Bytes> parse_hex(std::string_view text, std::string& problem) {
+  Bytes out;
+  int high = -1;
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (high < 0) continue;
+      problem = in_quotes(text) + " splits a byte with a blank";
+      return std::nullopt;
+    }
+    const int d = hex_digit(c);
+    if (d < 0) {
+      problem = in_quotes(text) + " is not hex: " + in_quotes(std::string_view(&c, 1));
+      return std::nullopt;
+    }
+    if (high < 0) {
+      high = d;
+    } else {
+      out.push_back(static_cast<std::uint8_t>(high * 16 + d));
+      high = -1;
+    }
+  }
+  if (high >= 0) {
+    problem = in_quotes(text) + " is not whole bytes (an odd number of hex digits)";
+    return std::nullopt;
+  }
+  return out;
+}
 
 void load_steps(Reader& r, const YAML::Node& node, std::vector<run::Step>& out,
                 std::vector<StepNote>& notes) {

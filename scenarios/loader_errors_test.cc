@@ -255,6 +255,23 @@ TEST(LoadErrors, CallInput) {
                           "number of hex digits)"));
 }
 
+TEST(LoadErrors, CallOutput) {
+  const std::string call = std::string(kOneCall) + "expect:\n  call: {returns: true, ";
+  EXPECT_THAT(errors_of(with_header(call + "output_hex: '0g'}\n")),
+              ElementsAre("t.yaml:7:37: expect.call.output_hex: \"0g\" is not hex: \"g\""));
+  EXPECT_THAT(errors_of(with_header(call + "output_digest: abc}\n")),
+              ElementsAre("t.yaml:7:40: expect.call.output_digest: expected \"fnv1a64:\" and 16 "
+                          "lowercase hex digits (a mismatch prints the digest of what the call "
+                          "returned), got \"abc\""));
+  EXPECT_THAT(
+      errors_of(with_header(call + "output_hex: '00', output_digest: fnv1a64:0000000000000000}\n")),
+      ElementsAre("t.yaml:7:43: expect.call.output_digest: give output_hex or output_digest, not "
+                  "both"));
+  const Loaded loaded = testing::load(with_header(call + "output_hex: '00 ff'}\n"));
+  ASSERT_TRUE(loaded.scenario) << to_string(loaded.errors.front());
+  EXPECT_EQ(loaded.scenario->expect.calls[0].output, (Bytes{0x00, 0xff}));
+}
+
 TEST(LoadErrors, StepKeys) {
   EXPECT_THAT(errors_of(with_header("steps:\n  - {at: 0ms}\n")),
               ElementsAre("t.yaml:5:5: steps[0]: no step key; expected one of call, cancel, "

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "harness/core/digest.h"
 #include "harness/fault/corrupt.h"
 
 namespace rpcfit::fault {
@@ -12,14 +13,9 @@ std::size_t index_of(FaultKind k) {
   return static_cast<std::size_t>(k);
 }
 
-// FNV-1a: a stream number from a spec's text that is the same on every platform.
+// A stream number from a spec's text that is the same on every platform.
 std::uint64_t text_hash(const std::string& text) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : text) {
-    h ^= static_cast<std::uint8_t>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
+  return fnv1a64(text);
 }
 
 Duration draw_latency(const FaultSpec& spec, Random& random) {

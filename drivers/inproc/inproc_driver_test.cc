@@ -169,7 +169,7 @@ TEST_P(EachProtseq, NormalCallReturnsAndTheWireShowsIt) {
   auto outcome = ClientThread(*s.session, {0}, Bytes(16, 0xAB)).finish_one();
   EXPECT_TRUE(outcome.returned) << outcome.detail;
   EXPECT_EQ(outcome.status, status::kOk);
-  EXPECT_EQ(outcome.output_bytes, 16u);
+  EXPECT_EQ(outcome.output.size(), 16u);
 
   ASSERT_TRUE(s.wait_wire([](const auto& pdus) { return has(sequence(pdus), "in response"); }));
   const auto pdus = s.session->wire();
@@ -210,7 +210,7 @@ TEST(InprocDriver, NormalCallOnNcalrpc) {
   ASSERT_TRUE(s.session);
   auto outcome = ClientThread(*s.session, {0}, Bytes(8, 1)).finish_one();
   EXPECT_TRUE(outcome.returned) << outcome.detail;
-  EXPECT_EQ(outcome.output_bytes, 8u);
+  EXPECT_EQ(outcome.output.size(), 8u);
   const auto seen = sequence(s.session->wire());
   ASSERT_GE(seen.size(), 4u);
   EXPECT_EQ(seen[0], "out bind");

@@ -84,10 +84,9 @@ run::CallOutcome ReferenceClient::call(std::uint16_t opnum, ByteView input) {
   }
   run::CallOutcome outcome;
   try {
-    const Bytes output = binding->call(rpc::test_interface_id(), opnum, input);
+    outcome.output = binding->call(rpc::test_interface_id(), opnum, input);
     outcome.returned = true;
     outcome.status = status::kOk;
-    outcome.output_bytes = output.size();
   } catch (const rpc::RpcException& e) {
     outcome = failed(e.status(), e.what());
   } catch (const std::bad_alloc&) {
@@ -156,7 +155,7 @@ RpcStatus ReferenceClient::begin_async(int key, std::uint16_t opnum, ByteView in
     run::CallOutcome outcome;
     outcome.returned = result == status::kOk;
     outcome.status = result;
-    outcome.output_bytes = outcome.returned ? reply.size() : 0;
+    if (outcome.returned) outcome.output = std::move(reply);
     if (!outcome.returned) outcome.detail = rpc::status_text(result);
     bool tell = false;
     {

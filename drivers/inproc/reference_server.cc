@@ -64,11 +64,9 @@ Result<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::open(
   rpc::InterfaceRegistration registration;
   registration.id = rpc::test_interface_id();
   for (const std::uint16_t opnum : served_opnums(scenario)) {
-    const auto own = scenario.server.by_opnum.find(opnum);
-    const auto& spec =
-        own != scenario.server.by_opnum.end() ? own->second : scenario.server.behaviour;
-    registration.routines[opnum] =
-        ServerBook::wrap(s->book_, server::make_routine(spec, s->recorder_));
+    registration.routines[opnum] = ServerBook::wrap(
+        s->book_,
+        server::make_routine(run::behaviour_for(scenario.server, opnum), s->recorder_));
   }
   s->server_->register_interface(std::move(registration));
 

@@ -95,7 +95,7 @@ TEST_P(Alone, TheClientCallsAnotherServerAndKeepsItsViewOfTheWire) {
   });
   caller.join();
   EXPECT_TRUE(outcome.returned) << outcome.detail;
-  EXPECT_EQ(outcome.output_bytes, 8u);
+  EXPECT_EQ(outcome.output.size(), 8u);
   EXPECT_TRUE((*client)->wait_wire(
       [](const auto& pdus) { return has(pdus, "out request") && has(pdus, "in response"); },
       kPatience));

@@ -122,7 +122,7 @@ rpc::ManagerRoutine make_routine(const BehaviourSpec& spec,
     Recording rec(call, *recorder);
     switch (spec.kind) {
       case BehaviourKind::normal:
-        return rec.finish(spec.response_size ? counting_bytes(*spec.response_size) : echo(input));
+        return rec.finish(answer_to(spec, input));
       case BehaviourKind::slow:
         call.sleep_for(spec.delay);  // cancels go unheeded
         return rec.finish(echo(input));
@@ -140,13 +140,6 @@ rpc::ManagerRoutine make_routine(const BehaviourSpec& spec,
     }
     return rec.finish(echo(input));
   };
-}
-
-Bytes counting_bytes(std::size_t size) {
-  Bytes out(size);
-  for (std::size_t i = 0; i < size; ++i)
-    out[i] = static_cast<std::uint8_t>(i & 0xFF);
-  return out;
 }
 
 }  // namespace rpcfit::server

@@ -44,7 +44,4 @@ class EventRecorder {
 rpc::ManagerRoutine make_routine(const BehaviourSpec& spec,
                                  std::shared_ptr<EventRecorder> recorder);
 
-// Bytes 00 01 .. ff 00 .. of the given length (normal's response_size, `rpcfit call --in-bytes`).
-Bytes counting_bytes(std::size_t size);
-
 }  // namespace rpcfit::server

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "harness/check/check_internal.h"
+#include "harness/core/digest.h"
 
 namespace rpcfit::run {
 namespace internal {
@@ -81,6 +82,66 @@ std::string call_status_text(const CallRecord& record) {
   return status_text(record.returned ? status::kOk : record.status);
 }
 
+// "64 bytes 00 01 02 .. 3f (fnv1a64:...)": enough to see what differs, and the digest to state.
+std::string bytes_text(ByteView bytes) {
+  static const char* const kHex = "0123456789abcdef";
+  std::string text = std::to_string(bytes.size()) + (bytes.size() == 1 ? " byte" : " bytes");
+  const std::size_t shown = std::min<std::size_t>(bytes.size(), 16);
+  for (std::size_t i = 0; i < shown; ++i) {
+    text += ' ';
+    text += kHex[bytes[i] >> 4];
+    text += kHex[bytes[i] & 0xF];
+  }
+  if (shown < bytes.size()) text += " ..";
+  return text + " (" + digest_text(bytes) + ")";
+}
+
+const Step* call_step(const Scenario& scenario, const std::string& id) {
+  for (const Step& step : scenario.steps) {
+    if (step.kind == StepKind::call && step.call == id) return &step;
+  }
+  return nullptr;
+}
+
+// The output of a call that returned: as its expectation states it (output_hex, output_digest),
+// else the test interface's answer to its input (CS-RES-2: a call ends with its results).
+void check_output(const CallExpect* expect, const CallRecord& record, const Scenario& scenario,
+                  std::vector<Mismatch>& out) {
+  if (!record.ended || !record.returned) return;
+  const Step* step = call_step(scenario, record.id);
+  const std::string field = "call " + record.id + " output";
+  const SourceLoc& loc =
+      expect ? loc_or(expect->output_loc, loc_or(expect->status_loc, expect->loc))
+             : (step ? step->loc : scenario.loc);
+  if (expect && expect->output_digest) {
+    const std::string actual = digest_text(record.output);
+    if (actual != *expect->output_digest) {
+      out.push_back({field, *expect->output_digest, bytes_text(record.output), loc, {}});
+    }
+    return;
+  }
+  Bytes expected;
+  std::string origin;
+  if (expect && expect->output) {
+    expected = *expect->output;
+  } else if (step != nullptr) {
+    const server::BehaviourSpec& spec = behaviour_for(scenario.server, step->opnum);
+    expected = server::answer_to(spec, step->input);
+    origin = spec.kind == server::BehaviourKind::normal && spec.response_size
+                 ? "the test interface's answer: response_size counting bytes"
+                 : "the test interface's answer: the input echoed";
+  } else {
+    return;
+  }
+  if (expected == record.output) return;
+  const auto diverge =
+      std::mismatch(expected.begin(), expected.end(), record.output.begin(), record.output.end());
+  const auto at = static_cast<std::size_t>(diverge.first - expected.begin());
+  std::string detail = origin.empty() ? "" : origin + "; ";
+  detail += "first difference at byte " + std::to_string(at);
+  out.push_back({field, bytes_text(expected), bytes_text(record.output), loc, detail});
+}
+
 // "RPC_S_CALL_CANCELLED at 1.100s": the outcome an expectation states, for a call that has none.
 std::string outcome_text(const CallExpect& expect) {
   std::string text = expect.status ? status_text(*expect.status) : "an end";
@@ -134,13 +195,14 @@ void check_call(const CallExpect& expect, const CallRecord* record, const Scenar
     name_rules(scenario, {ClaimKind::call_time, {}, {}, expect.status}, out, from);
   }
   const std::size_t output_from = out.size();
-  if (expect.output_bytes && (!record->ended || record->output_bytes != *expect.output_bytes)) {
+  if (expect.output_bytes && (!record->ended || record->output.size() != *expect.output_bytes)) {
     out.push_back({name + " output_bytes",
                    std::to_string(*expect.output_bytes),
-                   record->ended ? std::to_string(record->output_bytes) : still,
+                   record->ended ? std::to_string(record->output.size()) : still,
                    loc_or(expect.output_loc, expect.loc),
                    {}});
   }
+  check_output(&expect, *record, scenario, out);
   name_rules(scenario, {ClaimKind::call_output, {}, {}, {}}, out, output_from);
   if (expect.still_running && record->ended) {
     const std::size_t from = out.size();
@@ -159,16 +221,23 @@ const CallExpect* expectation_of(const Scenario& scenario, const std::string& id
   return nullptr;
 }
 
-// A call that no expectation mentions and that never ended: it hung its caller (CS-NEV-1). In a
-// scenario observed for a window (one expects a call still running) others may run on too.
+// A call that no expectation mentions: if it returned, it returned the test interface's answer;
+// if it never ended, it hung its caller (CS-NEV-1). In a scenario observed for a window (one
+// expects a call still running) others may run on too.
 void check_unmentioned_calls(const Scenario& scenario, const Observation& observed,
                              std::vector<Mismatch>& out) {
-  if (expects_running(scenario)) return;
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     const Step& step = scenario.steps[i];
     if (step.kind != StepKind::call || expectation_of(scenario, step.call) != nullptr) continue;
     const CallRecord* record = call_record(observed, step.call);
-    if (record == nullptr || !record->started || record->ended) continue;
+    if (record == nullptr || !record->started) continue;
+    if (record->ended) {
+      const std::size_t from = out.size();
+      check_output(nullptr, *record, scenario, out);
+      name_rules(scenario, {ClaimKind::call_output, {}, {}, {}}, out, from);
+      continue;
+    }
+    if (expects_running(scenario)) continue;
     const std::size_t from = out.size();
     out.push_back({"call " + step.call + " ended",
                    "an end (no call hangs its caller)",

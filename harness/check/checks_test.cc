@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/check/check_test_util.h"
+#include "harness/core/digest.h"
 
 namespace rpcfit::run {
 namespace {
@@ -252,8 +253,64 @@ TEST(CheckCalls, AnUnmentionedCallThatNeverEndedBreaksNev1) {
 
 TEST(CheckCalls, OutputBytes) {
   CallFixture f;
-  f.record().output_bytes = 64;
+  f.record().output = Bytes(64, 0);
   EXPECT_EQ(f.run(), Dumps{"call c1 output_bytes | 0 | 64 | s.yaml:12:60 | "});
+}
+
+// A call that returned: its bytes are those the test interface answers to its input (the echo, or
+// a normal server's response_size counting bytes), stated or not (CS-RES-2).
+struct OutputFixture : CallFixture {
+  OutputFixture() {
+    scenario.spec = {"CS-RES-2"};
+    scenario.steps[0].call = "c1";
+    scenario.steps[0].input = {0x01, 0x02, 0x03};
+    CallExpect& e = expect();
+    e.status = status::kOk;
+    e.ended_at.reset();
+    e.output_bytes.reset();
+    e.output_loc = {};
+    record().returned = true;
+    record().status = status::kOk;
+    record().output = {0x01, 0x02, 0x03};
+  }
+};
+
+TEST(CheckCalls, TheOutputIsTheTestInterfacesAnswerToTheInput) {
+  OutputFixture f;
+  EXPECT_EQ(f.run(), Dumps{});
+  f.record().output = {0x01, 0x02, 0x04};  // same length, same status
+  const auto mismatches = check(f.scenario, f.observed, TimingSettings{});
+  EXPECT_EQ(dump(mismatches),
+            Dumps{"call c1 output | 3 bytes 01 02 03 (fnv1a64:" + hex64(fnv1a64(Bytes{1, 2, 3})) +
+                  ") | 3 bytes 01 02 04 (fnv1a64:" + hex64(fnv1a64(Bytes{1, 2, 4})) +
+                  ") | s.yaml:12:11 | the test interface's answer: the input echoed; first "
+                  "difference at byte 2"});
+  EXPECT_EQ(mismatches[0].rules, std::vector<std::string>{"CS-RES-2"});
+  // A normal server with response_size answers counting bytes instead.
+  f.scenario.server.behaviour.response_size = 3;
+  f.record().output = {0x00, 0x01, 0x02};
+  EXPECT_EQ(f.run(), Dumps{});
+  // So does a call no expectation mentions.
+  f.scenario.expect.calls.clear();
+  f.record().output = {0x00, 0x01, 0x07};
+  ASSERT_EQ(f.run().size(), 1u);
+  EXPECT_EQ(f.run()[0].rfind("call c1 output | 3 bytes 00 01 02", 0), 0u) << f.run()[0];
+}
+
+TEST(CheckCalls, StatedOutputHexAndDigest) {
+  OutputFixture f;
+  f.expect().output = Bytes{0xAA};
+  f.expect().output_loc = line(12, 70);
+  ASSERT_EQ(f.run().size(), 1u);
+  EXPECT_EQ(f.run()[0].rfind("call c1 output | 1 byte aa (fnv1a64:", 0), 0u) << f.run()[0];
+  EXPECT_NE(f.run()[0].find("| s.yaml:12:70 | first difference at byte 0"), std::string::npos);
+  f.expect().output.reset();
+  f.expect().output_digest = digest_text(Bytes{0x01, 0x02, 0x03});
+  EXPECT_EQ(f.run(), Dumps{});
+  f.expect().output_digest = "fnv1a64:0000000000000000";
+  EXPECT_EQ(f.run(), Dumps{"call c1 output | fnv1a64:0000000000000000 | 3 bytes 01 02 03 "
+                           "(" +
+                           digest_text(Bytes{1, 2, 3}) + ") | s.yaml:12:70 | "});
 }
 
 TEST(CheckCalls, MissingOrNeverStarted) {
@@ -307,7 +364,7 @@ TEST(Check, StepsThenCallsThenServerThenWire) {
   f.scenario.expect.server = ServerExpect{line(30), 1, {}};
   f.scenario.expect.wire = WireExpectations{line(40), WireMatch::exact, {}, {}};
   f.observed.wire.push_back(WirePdu{});  // a PDU that does not decode
-  f.record().output_bytes = 1;
+  f.record().output = Bytes(1, 0);
   const auto mismatches = check(f.scenario, f.observed, TimingSettings{});
   Dumps fields;
   for (const auto& m : mismatches)

@@ -146,10 +146,7 @@ std::optional<Plan> make_plan(const CallOptions& o, std::ostream& err) {
   }
   if (o.in_bytes) {
     if (*o.in_bytes > kMaxInput) return usage("--in-bytes: at most " + std::to_string(kMaxInput));
-    plan.input.resize(*o.in_bytes);
-    for (std::size_t i = 0; i < plan.input.size(); ++i) {
-      plan.input[i] = static_cast<std::uint8_t>(i & 0xFF);
-    }
+    plan.input = counting_bytes(*o.in_bytes);
   }
   auto access = parse_access(o.access);
   if (!access) {

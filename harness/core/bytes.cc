@@ -4,6 +4,13 @@
 
 namespace rpcfit {
 
+Bytes counting_bytes(std::size_t size) {
+  Bytes out(size);
+  for (std::size_t i = 0; i < size; ++i)
+    out[i] = static_cast<std::uint8_t>(i & 0xFF);
+  return out;
+}
+
 bool ByteReader::u8(std::uint8_t& out) {
   if (remaining() < 1) return false;
   out = data_[pos_++];

@@ -12,6 +12,10 @@ namespace rpcfit {
 using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
 
+// Bytes 00 01 .. ff 00 .. of the given length: a call step's `in_bytes`, a normal server's
+// `response_size`, `rpcfit call --in-bytes`.
+Bytes counting_bytes(std::size_t size);
+
 enum class ByteOrder : std::uint8_t { little, big };
 
 // Reads integers and slices from a view; every read checks the bounds first and, when it fails,

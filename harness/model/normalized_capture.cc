@@ -1,6 +1,6 @@
 #include "harness/model/normalized_capture.h"
 
-#include <cstdio>
+#include "harness/core/digest.h"
 
 namespace rpcfit::run {
 
@@ -9,16 +9,10 @@ std::string NormalizedPdu::key() const {
 }
 
 std::string NormalizedCapture::digest() const {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const NormalizedPdu& p : pdus) {
-    for (const char c : p.key() + "\n") {
-      h ^= static_cast<unsigned char>(c);
-      h *= 0x100000001b3ULL;
-    }
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  std::string keys;
+  for (const NormalizedPdu& p : pdus)
+    keys += p.key() + "\n";
+  return hex64(fnv1a64(keys));
 }
 
 }  // namespace rpcfit::run

@@ -54,4 +54,9 @@ bool crosses_ip_interface(std::string_view protseq) {
   return protseq != "ncacn_np" && protseq != "ncalrpc" && protseq != "ncadg_mq";
 }
 
+const server::BehaviourSpec& behaviour_for(const ServerSetup& server, std::uint16_t opnum) {
+  const auto own = server.by_opnum.find(opnum);
+  return own != server.by_opnum.end() ? own->second : server.behaviour;
+}
+
 }  // namespace rpcfit::run

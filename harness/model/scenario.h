@@ -60,6 +60,9 @@ struct ServerSetup {
   SourceLoc loc;
 };
 
+// The behaviour the server plays for `opnum`: its `server.ops` entry, else `server.behaviour`.
+const server::BehaviourSpec& behaviour_for(const ServerSetup& server, std::uint16_t opnum);
+
 struct FaultEntry {
   fault::FaultSpec spec;
   std::string text;  // as written
@@ -119,6 +122,11 @@ struct CallExpect {
   SourceLoc status_loc;
   std::optional<ExpectedTime> ended_at;
   std::optional<std::size_t> output_bytes;
+  // The output's bytes (output_hex) or their digest (output_digest, core/digest.h digest_text).
+  // Neither: a call that returns must still return the test interface's answer to its input
+  // (server_behaviour.h answer_to), and is checked against it.
+  std::optional<Bytes> output;
+  std::optional<std::string> output_digest;
   SourceLoc output_loc;
   // The call must not have ended by the end of the scenario (CS-TMO-4 against a hung server).
   bool still_running = false;

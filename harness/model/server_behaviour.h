@@ -23,6 +23,7 @@
 #include <string_view>
 #include <utility>
 
+#include "harness/core/bytes.h"
 #include "harness/core/clock.h"
 #include "harness/core/status.h"
 
@@ -70,6 +71,10 @@ struct BehaviourSpec {
   std::optional<Duration> run_for;             // cancel_aware without a cancel
   std::size_t crash_after_bytes = 0;
 };
+
+// The test interface's answer to `input` of a routine playing `spec` that answers: its input
+// echoed, or for a normal routine with `response_size`, that many counting bytes (core/bytes.h).
+Bytes answer_to(const BehaviourSpec& spec, ByteView input);
 
 // What a behaviour saw, as its routine recorded it, and what the runtime did with the result.
 enum class EventKind : std::uint8_t {

@@ -28,27 +28,27 @@ class FakeSession : public DriverSession {
     const std::size_t server_call = start_server_call(opnum);
     if (opnum == 0) {
       finish_server_call(server_call, ServerResult::response);
-      return CallOutcome{true, status::kOk, input.size(), ""};
+      return CallOutcome{true, status::kOk, Bytes(input.begin(), input.end()), ""};
     }
     if (opnum == 2) {
       lock.unlock();
       std::unique_lock shared(shared_->mu);
       shared_->cv.wait(shared, [&] { return shared_->released; });
-      return CallOutcome{false, status::kCallFailed, 0, "released"};
+      return CallOutcome{false, status::kCallFailed, {}, "released"};
     }
     in_call_[self] = true;
     std::optional<Duration> ends;
     for (;;) {
       if (shut_down_) {
         in_call_[self] = false;
-        return CallOutcome{false, status::kCallFailed, 0, "session shut down"};
+        return CallOutcome{false, status::kCallFailed, {}, "session shut down"};
       }
       const auto it = cancel_at_.find(self);
       if (it != cancel_at_.end() && it->second && clock_.now() >= *it->second) {
         in_call_[self] = false;
         cancel_at_.erase(self);
         server_calls_[server_call].result = ServerResult::discarded;
-        return CallOutcome{false, status::kCallCancelled, 0, "cancel timeout expired"};
+        return CallOutcome{false, status::kCallCancelled, {}, "cancel timeout expired"};
       }
       if (it != cancel_at_.end() && it->second) {
         cv_.wait_until(lock, clock_.to_steady(*it->second));
@@ -106,7 +106,7 @@ class FakeSession : public DriverSession {
         return status::kOk;
       }
     }
-    done(CallOutcome{true, status::kOk, input.size(), ""});
+    done(CallOutcome{true, status::kOk, Bytes(input.begin(), input.end()), ""});
     return status::kOk;
   }
 
@@ -119,7 +119,7 @@ class FakeSession : public DriverSession {
       done = std::move(it->second);
       async_.erase(it);
     }
-    done(CallOutcome{false, status::kCallCancelled, 0, "cancelled"});
+    done(CallOutcome{false, status::kCallCancelled, {}, "cancelled"});
     return status::kOk;
   }
 
@@ -140,7 +140,7 @@ class FakeSession : public DriverSession {
       cv_.notify_all();
     }
     for (auto& [key, done] : async)
-      done(CallOutcome{false, status::kCallFailed, 0, "shut down"});
+      done(CallOutcome{false, status::kCallFailed, {}, "shut down"});
     return "";
   }
 

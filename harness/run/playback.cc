@@ -182,7 +182,7 @@ void Playback::post_call(std::size_t index) {
       r.ended_at = ended;
       r.returned = outcome.returned;
       r.status = outcome.status;
-      r.output_bytes = outcome.output_bytes;
+      r.output = outcome.output;
       r.detail = outcome.detail;
     });
   };
@@ -204,7 +204,7 @@ void Playback::post_call(std::size_t index) {
         const RpcStatus begun =
             w->session->begin_async(static_cast<int>(call), opnum, input, finish);
         if (begun != status::kOk) {
-          finish(CallOutcome{false, begun, 0, "the asynchronous call could not begin"});
+          finish(CallOutcome{false, begun, {}, "the asynchronous call could not begin"});
         }
       });
 }

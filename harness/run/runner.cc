@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "harness/core/digest.h"
 #include "harness/core/random.h"
 #include "harness/run/capture_checks.h"
 #include "harness/run/client_thread.h"
@@ -20,15 +21,6 @@
 
 namespace rpcfit::run {
 namespace {
-
-std::uint64_t fnv1a(std::string_view text) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
 
 // A private (0700) directory for one scenario run's sockets and queues.
 Result<std::filesystem::path, std::string> make_private_dir(const std::filesystem::path& base) {
@@ -47,7 +39,7 @@ Result<std::filesystem::path, std::string> make_private_dir(const std::filesyste
 }  // namespace
 
 std::uint64_t scenario_seed(std::uint64_t run_seed, std::string_view id, unsigned repetition) {
-  return Random(run_seed).fork(fnv1a(id) ^ (0x9e3779b97f4a7c15ULL * (repetition + 1ULL))).seed();
+  return Random(run_seed).fork(fnv1a64(id) ^ (0x9e3779b97f4a7c15ULL * (repetition + 1ULL))).seed();
 }
 
 Runner::Runner(RuntimeDriver& driver, RunSettings settings, CaptureStore* store)

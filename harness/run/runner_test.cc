@@ -82,7 +82,7 @@ TEST(Runner, PassesAReturningCall) {
   EXPECT_TRUE(run.mismatches.empty());
   ASSERT_EQ(run.observed.calls.size(), 1u);
   EXPECT_TRUE(run.observed.calls[0].returned);
-  EXPECT_EQ(run.observed.calls[0].output_bytes, 4u);
+  EXPECT_EQ(run.observed.calls[0].output.size(), 4u);
   ASSERT_EQ(run.observed.server_calls.size(), 1u);
 }
 

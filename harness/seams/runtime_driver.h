@@ -42,7 +42,7 @@ struct SessionError {
 struct CallOutcome {
   bool returned = false;
   RpcStatus status = status::kOk;  // RPC_S_OK when it returned
-  std::size_t output_bytes = 0;
+  Bytes output;  // what the call returned (empty unless it returned)
   std::string detail;
 };
 
