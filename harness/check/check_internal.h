@@ -31,6 +31,11 @@ std::optional<Mismatch> timing_mismatch(const std::string& field, const Expected
 void name_rules(const Scenario& scenario, const Claim& claim, std::vector<Mismatch>& out,
                 std::size_t from);
 
+// The cancels a scenario aims at a synchronous call, each with the timeout that applies to it
+// (RpcCancelThread's from RpcMgmtSetCancelTimeout, CS-MGMT-2), and the earliest deadline; empty
+// when none does.
+std::string applied_timeouts(const Scenario& scenario, const std::string& call);
+
 void check_steps(const Scenario& scenario, const Observation& observed,
                  const TimingSettings& settings, std::vector<Mismatch>& out);
 void check_calls(const Scenario& scenario, const Observation& observed,

@@ -167,7 +167,7 @@ void check_call(const CallExpect& expect, const CallRecord* record, const Scenar
                    outcome_text(expect),
                    still,
                    loc_or(expect.status ? expect.status_loc : expect.ended_at->loc, expect.loc),
-                   {}});
+                   applied_timeouts(scenario, expect.call)});
     name_rules(scenario, {ClaimKind::call_ended, {}, {}, expect.status}, out, from);
     const std::vector<std::string> own = out.back().rules;
     for (const ClaimKind kind : {ClaimKind::call_status, ClaimKind::call_time}) {
@@ -190,6 +190,8 @@ void check_call(const CallExpect& expect, const CallRecord* record, const Scenar
     const std::size_t from = out.size();
     if (auto m = timing_mismatch(name + " ended at", *expect.ended_at, record->ended_at, scenario,
                                  settings)) {
+      const std::string cancels = applied_timeouts(scenario, expect.call);
+      if (!cancels.empty()) m->detail += "; " + cancels;
       out.push_back(*m);
     }
     name_rules(scenario, {ClaimKind::call_time, {}, {}, expect.status}, out, from);

@@ -251,6 +251,30 @@ TEST(CheckCalls, AnUnmentionedCallThatNeverEndedBreaksNev1) {
   EXPECT_EQ(f.run(), Dumps{});
 }
 
+// A call that ended at the wrong time names the cancels aimed at it and the timeout each applies,
+// RpcCancelThread's from the thread's RpcMgmtSetCancelTimeout (CS-MGMT-2), and the deadline.
+TEST(CheckCalls, ALateEndNamesTheTimeoutThatShouldHaveApplied) {
+  CallFixture f;
+  f.scenario.steps.clear();
+  Step set = step(StepKind::set_cancel_timeout, Duration{0}, line(4));
+  set.timeout = 2;
+  Step refused = step(StepKind::set_cancel_timeout, Duration{0}, line(5));
+  refused.timeout = -2;
+  refused.expect = status::kInvalidTimeout;
+  Step call = step(StepKind::call, Duration{0}, line(6));
+  call.call = "c1";
+  Step cancel = step(StepKind::cancel_thread, milliseconds(500), line(7));
+  f.scenario.steps = {set, refused, call, cancel};
+  f.expect().ended_at = ExpectedTime{milliseconds(2500), line(12, 40)};
+  f.expect().output_bytes.reset();
+  f.record().ended_at = milliseconds(500);  // as if the timeout were 0
+  EXPECT_EQ(f.run(),
+            Dumps{"call c1 ended at | 2.500s | 500ms | s.yaml:12:40 | tolerance 0.100s; cancels: "
+                  "cancel_thread of step 4 at 500ms, timeout 2s (RpcMgmtSetCancelTimeout(2) of "
+                  "step 1); the earliest deadline, 2.500s, is when an unanswered call is "
+                  "orphaned"});
+}
+
 TEST(CheckCalls, OutputBytes) {
   CallFixture f;
   f.record().output = Bytes(64, 0);

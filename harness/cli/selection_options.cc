@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "harness/model/rules.h"
+
 namespace rpcfit::cli {
 
 void add_selection_options(CLI::App& app, SelectionOptions& o, Sharding sharding) {
@@ -12,6 +14,8 @@ void add_selection_options(CLI::App& app, SelectionOptions& o, Sharding sharding
       "Only ids matching this glob (* ? [..]; a plain prefix takes a folder); repeatable");
   app.add_option("--exclude", o.excludes, "Leave out ids matching this glob; repeatable");
   app.add_option("--tag", o.tags, "Only scenarios with this tag; repeatable (all must match)");
+  app.add_option("--rule", o.rules,
+                 "Only scenarios citing this rule (CS-TMO-2) in spec; repeatable (any matches)");
   app.add_option("--level", o.level, "Only must or should scenarios");
   if (sharding == Sharding::allowed) {
     app.add_option("--shard", o.shard,
@@ -24,6 +28,13 @@ Result<run::Selection, std::string> parse_selection(const SelectionOptions& o, S
   selection.filters = o.filters;
   selection.excludes = o.excludes;
   selection.tags = o.tags;
+  for (const std::string& rule : o.rules) {
+    if (run::find_rule(rule) == nullptr) {
+      return unexpected("--rule: unknown rule \"" + rule +
+                        "\" (the rules are spec/cancel-semantics.md's, e.g. CS-TMO-2)");
+    }
+  }
+  selection.rules = o.rules;
   if (o.level == "must") selection.level = run::Level::must;
   if (o.level == "should") selection.level = run::Level::should;
   if (!o.level.empty() && !selection.level) {

@@ -18,6 +18,7 @@ struct SelectionOptions {
   std::vector<std::string> filters;
   std::vector<std::string> excludes;
   std::vector<std::string> tags;
+  std::vector<std::string> rules;
   std::string level;  // "", must, should
   // "I/N"; empty: GTEST_SHARD_INDEX / GTEST_TOTAL_SHARDS (where the command shards), else 0/1.
   std::string shard;

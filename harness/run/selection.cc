@@ -76,6 +76,12 @@ std::vector<const Scenario*> select(const std::vector<Scenario>& scenarios,
       return std::find(s.tags.begin(), s.tags.end(), t) != s.tags.end();
     });
     if (!tagged) continue;
+    const bool cites =
+        selection.rules.empty() ||
+        std::any_of(selection.rules.begin(), selection.rules.end(), [&](const std::string& r) {
+          return std::find(s.spec.begin(), s.spec.end(), r) != s.spec.end();
+        });
+    if (!cites) continue;
     chosen.push_back(&s);
   }
   std::stable_sort(chosen.begin(), chosen.end(),

@@ -1,6 +1,6 @@
 // Which scenarios a run takes: --filter and --exclude globs over ids (fnmatch: * ? [..]; a glob
 // without a wildcard also matches every id under it as a folder, so `timeout/co` takes
-// `timeout/co/...`), --tag, --level, and --shard I/N (GoogleTest's: the k-th selected scenario,
+// `timeout/co/...`), --tag, --rule, --level, and --shard I/N (GoogleTest's: the k-th selected scenario,
 // in id order, goes to shard k mod N).
 #pragma once
 
@@ -28,6 +28,7 @@ struct Selection {
   std::vector<std::string> filters;   // any matches (none given: all)
   std::vector<std::string> excludes;  // none matches
   std::vector<std::string> tags;      // has every one
+  std::vector<std::string> rules;     // cites any one in `spec:` (none given: all)
   std::optional<Level> level;
   Shard shard;
 };

@@ -10,6 +10,8 @@ std::vector<Scenario> suite() {
   std::vector<Scenario> s(5);
   s[0].id = "timeout/co/hung-server-finite";
   s[0].tags = {"timeout"};
+  s[0].spec = {"CS-OK-1", "CS-TMO-2"};
+  s[1].spec = {"CS-DG-3"};
   s[1].id = "timeout/dg/hung-server-finite";
   s[1].tags = {"timeout", "datagram"};
   s[2].id = "access/no-set-context";
@@ -57,6 +59,18 @@ TEST(Selection, TagsAndLevel) {
   sel = {};
   sel.level = Level::should;
   EXPECT_EQ(ids(select(s, sel)), (std::vector<std::string>{"cancel/pending"}));
+}
+
+TEST(Selection, RulesTakeTheScenariosCitingAnyOfThem) {
+  const auto s = suite();
+  Selection sel;
+  sel.rules = {"CS-TMO-2"};
+  EXPECT_EQ(ids(select(s, sel)), (std::vector<std::string>{"timeout/co/hung-server-finite"}));
+  sel.rules = {"CS-TMO-2", "CS-DG-3"};
+  EXPECT_EQ(ids(select(s, sel)), (std::vector<std::string>{"timeout/co/hung-server-finite",
+                                                           "timeout/dg/hung-server-finite"}));
+  sel.rules = {"CS-SRV-6"};
+  EXPECT_TRUE(select(s, sel).empty());
 }
 
 TEST(Selection, ShardsPartitionTheSelection) {
