@@ -6,6 +6,7 @@ What it writes: one scenario file per combination, at scenarios/<id>.yaml, with 
     matrix/<protseq>/<behaviour>/<timeout>[/<variant>]   the cancel matrix
     matrix/<protseq>/<behaviour>/async-<mode>            async calls (RpcAsyncCancelCall)
     matrix/faults/<protseq>/<fault>                      network faults against a cancelling call
+    matrix/refused/<refusal>/<timeout>                   RpcCancelThreadEx refused, the call untouched
 
   protseq    the cancel-capable protocol sequences: ncacn_ip_tcp, ncacn_np, ncadg_ip_udp
   behaviour  slow (300 ms), hung, aware-raise, aware-return (a cancel-aware stub raising the cancel
@@ -16,11 +17,15 @@ What it writes: one scenario file per combination, at scenarios/<id>.yaml, with 
              on the thread that began an async call, CS-ASYNC-1), pending (a cancel the server did
              not see stays pending on the thread, CS-RES-3)
   mode       abortive, non-abortive: RpcAsyncCancelCall at 100 ms (CS-AS-1, CS-AS-2)
+  refusal    ncacn_http, ncalrpc, ncadg_mq (CS-PS-1), ncacn_np (infinite only, CS-NP-1), legacy
+             (CS-PLT-1), no-set-context/<mask> (CS-ACC-1), each with zero, finite (2 s here) and
+             infinite, against a slow routine; combinations a hand-written scenario already
+             checks are left out (REFUSED_ELSEWHERE)
 
 The expected outcome of every combination comes from the tables below (SYNC, ASYNC, NO_SET_CONTEXT,
-PENDING, FAULTS), each row a rule of spec/cancel-semantics.md applied to one combination, so that a
-reviewer can check them against the spec row by row. The generator only renders those rows into the
-scenario language (scenarios/README.md).
+PENDING, REFUSALS, FAULTS), each row a rule of spec/cancel-semantics.md applied to one combination,
+so that a reviewer can check them against the spec row by row. The generator only renders those
+rows into the scenario language (scenarios/README.md).
 
 Regenerate (from anywhere; paths are relative to this file's project):
 
@@ -530,6 +535,112 @@ def pending_scenario(protseq, bname):
 
 
 # ---------------------------------------------------------------------------------------------
+# REFUSED: RpcCancelThreadEx(main, T) at c = 100 ms is refused, whatever T, and the call goes on as
+# if never cancelled: a slow routine (300 ms) returns at 300 ms, it never hears of a cancel, its
+# response goes out, and no co_cancel / cl_cancel (nor orphaned) is on the wire. Each refusal with
+# T = 0, a finite T (REFUSED_FINITE_S, 2 s: longer than the call, so a cancel wrongly let through
+# would show only on the wire) and infinite, each row a rule of spec section 2:
+#  - a handle lacking THREAD_SET_CONTEXT: RPC_S_ACCESS_DENIED (CS-ACC-1), one row per access mask;
+#  - the legacy platform profile: RPC_S_CANNOT_SUPPORT (CS-PLT-1);
+#  - ncacn_np with an infinite timeout: RPC_S_INVALID_TIMEOUT (CS-NP-1; finite timeouts are not
+#    refused there);
+#  - a protocol sequence that is not cancel-capable: RPC_S_CANNOT_SUPPORT (CS-PS-1).
+# Fields per row: name (the id's middle), protseq, client settings, the access mask of the
+# cancel's handle (None: the client's default), the timeouts refused, the status, rules,
+# tags, what is refused (for the title).
+REFUSED_FINITE_S = 2
+REFUSED_TIMEOUTS = collections.OrderedDict([("zero", 0), ("finite", REFUSED_FINITE_S),
+                                            ("infinite", "infinite")])
+Refusal = collections.namedtuple("Refusal", "name protseq client access timeouts status rules tags what")
+ALL_T = list(REFUSED_TIMEOUTS)
+CANNOT, DENIED, INVALID_T = "RPC_S_CANNOT_SUPPORT", "RPC_S_ACCESS_DENIED", "RPC_S_INVALID_TIMEOUT"
+ACCESS_TAGS = ["access", "no-set-context"]
+REFUSALS = [
+    #       name                                           protseq         client                  access                                           timeouts      status     rules         tags         what
+    Refusal("ncacn_http",                                "ncacn_http",   {},                     None,                                            ALL_T,        CANNOT,    ["CS-PS-1"],  ["protseq"], "ncacn_http is not cancel-capable"),
+    Refusal("ncalrpc",                                   "ncalrpc",      {},                     None,                                            ALL_T,        CANNOT,    ["CS-PS-1"],  ["protseq"], "ncalrpc is not cancel-capable"),
+    Refusal("ncadg_mq",                                  "ncadg_mq",     {},                     None,                                            ALL_T,        CANNOT,    ["CS-PS-1"],  ["protseq"], "ncadg_mq is not cancel-capable"),
+    Refusal("ncacn_np",                                  "ncacn_np",     {},                     None,                                            ["infinite"], INVALID_T, ["CS-NP-1"],  ["np"],      "an infinite timeout on ncacn_np"),
+    Refusal("legacy",                                    "ncacn_ip_tcp", {"platform": "legacy"}, None,                                            ALL_T,        CANNOT,    ["CS-PLT-1"], ["legacy"],  "a legacy-platform client"),
+    Refusal("no-set-context/query-information",          "ncacn_ip_tcp", {},                     "THREAD_QUERY_INFORMATION",                      ALL_T,        DENIED,    ["CS-ACC-1"], ACCESS_TAGS, "a handle with THREAD_QUERY_INFORMATION only"),
+    Refusal("no-set-context/get-context-suspend-resume", "ncacn_ip_tcp", {},                     ["THREAD_GET_CONTEXT", "THREAD_SUSPEND_RESUME"], ALL_T,        DENIED,    ["CS-ACC-1"], ACCESS_TAGS, "a handle with THREAD_GET_CONTEXT and THREAD_SUSPEND_RESUME"),
+    Refusal("no-set-context/zero",                       "ncacn_ip_tcp", {},                     [],                                              ALL_T,        DENIED,    ["CS-ACC-1"], ACCESS_TAGS, "a handle with no access rights (0)"),
+    Refusal("no-set-context/all-but-set-context",        "ncacn_ip_tcp", {},                     "0x1FFFEF",                                      ALL_T,        DENIED,    ["CS-ACC-1"], ACCESS_TAGS, "a handle with THREAD_ALL_ACCESS but THREAD_SET_CONTEXT (0x1FFFEF)"),
+]
+# Combinations another scenario already checks in this form (a slow routine, the cancel refused at
+# 100 ms, the call returning at 300 ms untouched): not generated again. Each must exist: the
+# generator stops when one is gone, so that the family keeps every combination.
+REFUSED_ELSEWHERE = collections.OrderedDict([
+    (("ncacn_http", "zero"), "protseq/ncacn_http/cannot-cancel"),
+    (("ncalrpc", "zero"), "protseq/ncalrpc/cannot-cancel"),
+    (("ncadg_mq", "zero"), "protseq/ncadg_mq/cannot-cancel"),
+    (("ncacn_np", "infinite"), "matrix/ncacn_np/slow/infinite"),  # NP_INFINITE
+    (("legacy", "zero"), "access/legacy-platform"),
+    (("no-set-context/query-information", "zero"), "access/no-set-context/query-information"),
+    (("no-set-context/get-context-suspend-resume", "zero"),
+     "access/no-set-context/get-context-suspend-resume"),
+    (("no-set-context/zero", "zero"), "access/no-set-context/zero"),
+    (("no-set-context/all-but-set-context", "zero"), "access/no-set-context/all-but-set-context"),
+])
+REFUSED_OUT = Out(("returns", SLOW), ("response", SLOW), None, SLOW_SRV("response", "response"), [])
+
+
+def refused_scenario(row, tname):
+    beh = BEHAVIOURS["slow"]
+    timeout = REFUSED_TIMEOUTS[tname]
+    sid = "matrix/refused/%s/%s" % (row.name, tname)
+    title = ("%s, %s, %s, RpcCancelThreadEx with timeout %s is refused (%s), nothing is sent - %s" % (
+        row.protseq, beh.what, row.what,
+        {0: "0", REFUSED_FINITE_S: "%d s" % REFUSED_FINITE_S}.get(timeout, timeout), row.status,
+        describe_end(REFUSED_OUT)))
+    s = base(sid, title, row.rules, row.protseq, beh, tags=row.tags + ["refused", "slow", tname])
+    if row.client:
+        s["client"] = collections.OrderedDict(row.client)
+    cancel = collections.OrderedDict([("thread", "main")])
+    if row.access is not None:
+        cancel["access"] = row.access
+    cancel["timeout"] = timeout
+    cancel["expect"] = row.status
+    s["steps"] = [
+        collections.OrderedDict([("at", "0ms"), ("call", collections.OrderedDict(
+            [("id", "c1"), ("opnum", beh.opnum), ("in_bytes", 16)]))]),
+        collections.OrderedDict([("at", ms(C)), ("cancel", cancel)]),
+    ]
+    expect = collections.OrderedDict()
+    expect["call"] = call_expect(REFUSED_OUT)
+    expect["server"] = server_expect(REFUSED_OUT, row.protseq, beh.opnum)
+    pdus = [pdu("out", "request", opnum=beh.opnum), pdu("in", "response", at=ms(SLOW))]
+    if row.protseq.startswith("ncadg_"):
+        # A datagram request may be sent again and answered with working; no cancel goes out.
+        absent = [pdu("out", "cl_cancel")]
+    else:
+        absent = [pdu("out", "co_cancel"), pdu("out", "orphaned")]
+    expect["wire"] = collections.OrderedDict([("match", "ordered"), ("pdus", pdus),
+                                              ("absent", absent)])
+    s["expect"] = expect
+    return s
+
+
+def refused_elsewhere_missing(generated_ids):
+    """The REFUSED_ELSEWHERE scenarios that are neither generated nor hand-written."""
+    have = set(generated_ids)
+    scenarios = os.path.join(ROOT, "scenarios")
+    for dirpath, dirnames, names in os.walk(scenarios):
+        if os.path.abspath(dirpath) == os.path.abspath(OUT_DIR):
+            dirnames[:] = []
+            continue
+        for n in names:
+            if n.endswith((".yaml", ".yml")):
+                with open(os.path.join(dirpath, n), encoding="utf-8") as f:
+                    for line in f:
+                        m = re.match(r"id:\s*(\S+)\s*$", line)
+                        if m:
+                            have.add(m.group(1))
+                            break
+    return [sid for sid in REFUSED_ELSEWHERE.values() if sid not in have]
+
+
+# ---------------------------------------------------------------------------------------------
 # FAULTS: each network fault of the fault model against a cancelling call: a cancel-aware routine
 # raising the cancel (opnum 3), RpcCancelThreadEx(main, 1) at c = 100 ms. Whatever the fault, the
 # call ends with RPC_S_CALL_CANCELLED no later than c + T (CS-NEV-1). Faults are deterministic
@@ -816,6 +927,10 @@ def matrix():
                                  refused="RPC_S_ACCESS_DENIED", access=NO_SET_CONTEXT_ACCESS))
     for protseq, bname in PENDING:
         out.append(pending_scenario(protseq, bname))
+    for row in REFUSALS:
+        for tname in row.timeouts:
+            if (row.name, tname) not in REFUSED_ELSEWHERE:
+                out.append(refused_scenario(row, tname))
     for row in FAULTS:
         for protseq in row.protseqs:
             out.append(fault_scenario(row, protseq))
@@ -823,6 +938,11 @@ def matrix():
     dup = [i for i, n in collections.Counter(ids).items() if n > 1]
     if dup:
         raise SystemExit("gen_matrix: duplicate ids: %s" % ", ".join(dup))
+    gone = refused_elsewhere_missing(ids)
+    if gone:
+        raise SystemExit("gen_matrix: REFUSED_ELSEWHERE names scenarios that no longer exist: %s "
+                         "(restore them, or drop their entries so that the matrix covers them)"
+                         % ", ".join(gone))
     return out
 
 
