@@ -64,9 +64,16 @@ RunReport sample_report() {
   ScenarioResult fail = base("faults/udp/lost-cl-cancel", "FAIL", "datagram");
   fail.protseq = "ncadg_ip_udp";
   fail.mismatches = {
-      {"scenarios/faults/udp/lost-cl-cancel.yaml:18:28", "server call 1 saw_cancel_at", "100ms",
-       "359.788ms", "tolerance 50ms", {"CS-DG-2"}},
-      {"scenarios/faults/udp/lost-cl-cancel.yaml:24:54", "wire[1] at", "100ms", "352.293ms",
+      {"scenarios/faults/udp/lost-cl-cancel.yaml:18:28",
+       "server call 1 saw_cancel_at",
+       "100ms",
+       "359.788ms",
+       "tolerance 50ms",
+       {"CS-DG-2"}},
+      {"scenarios/faults/udp/lost-cl-cancel.yaml:24:54",
+       "wire[1] at",
+       "100ms",
+       "352.293ms",
        "tolerance 50ms; #3 at 352.293ms: out cl_cancel cancel_id=1 <&\"|`>",
        {"CS-DG-1", "CS-DG-5"}},
   };

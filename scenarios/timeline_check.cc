@@ -93,8 +93,9 @@ class TimelineCheck {
     const Duration limit = run::effective_timeout(s_);
     const std::string after = " is after the scenario's timeout (" + fault::duration_text(limit) +
                               (s_.timeout ? ""
-                                          : ", by default the last step's instant + " +
-                                                fault::duration_text(run::kTimeoutAfterLastStep)) +
+                                          : ", by default the latest instant named + the "
+                                            "server's longest routine + " +
+                                                fault::duration_text(run::kTimeoutSlack)) +
                               "), where the watchdog ends the run";
     for (std::size_t i = 0; i < s_.steps.size(); ++i) {
       if (!notes_[i].at_loc || s_.steps[i].at <= limit) continue;

@@ -12,6 +12,7 @@ namespace {
 using ::testing::ElementsAre;
 using testing::errors_of;
 using ::testing::IsEmpty;
+using testing::load;
 using testing::with_header;
 
 // Steps start on line 5.
@@ -197,17 +198,32 @@ TEST(Timeline, NothingIsDueAfterTheTimeout) {
                           "the scenario's timeout (2s), where the watchdog ends the run",
                           "t.yaml:13:37: expect.wire[1].at: impossible timeline: 2001ms is after "
                           "the scenario's timeout (2s), where the watchdog ends the run"));
-  // Without one, the default timeout follows the last step by 30 s.
-  EXPECT_THAT(steps_errors("  - {at: 0ms, call: {id: a}}\n"
-                           "  - {at: 3s, wait: {call: a}}\n"
-                           "expect: {call: {at: 33s}}\n"),
-              IsEmpty());
+  // Without one, the default timeout follows the latest instant named, so nothing is after it.
   EXPECT_THAT(steps_errors("  - {at: 0ms, call: {id: a}}\n"
                            "  - {at: 3s, wait: {call: a}}\n"
                            "expect: {call: {at: 34s}}\n"),
-              ElementsAre("t.yaml:7:21: expect.call.at: impossible timeline: 34s is after the "
-                          "scenario's timeout (33s, by default the last step's instant + 30s), "
-                          "where the watchdog ends the run"));
+              IsEmpty());
+}
+
+// The default timeout: the latest instant a file names (step or expectation), plus the server's
+// longest routine, plus kTimeoutSlack; an explicit one is taken as it is.
+TEST(Timeline, TheDefaultTimeoutFollowsTheLatestInstantAndTheLongestRoutine) {
+  using std::chrono::milliseconds;
+  const Loaded plain =
+      load(with_header("steps:\n  - {at: 100ms, call: {id: a}}\n"
+                       "expect: {call: {at: 1100ms}}\n"));
+  ASSERT_TRUE(plain.scenario);
+  EXPECT_EQ(run::effective_timeout(*plain.scenario), milliseconds(1100) + run::kTimeoutSlack);
+  const Loaded slow =
+      load(with_header("server: {behaviour: slow, delay: 2s, ops: {3: {behaviour: "
+                       "cancel-aware, run_for: 4s, cleanup: 500ms}}}\n"
+                       "steps:\n  - {at: 100ms, call: {id: a}}\n"));
+  ASSERT_TRUE(slow.scenario);
+  EXPECT_EQ(run::effective_timeout(*slow.scenario),
+            milliseconds(100) + milliseconds(4500) + run::kTimeoutSlack);
+  const Loaded given = load(with_header("timeout: 2s\nsteps:\n  - {at: 0ms, call: {id: a}}\n"));
+  ASSERT_TRUE(given.scenario);
+  EXPECT_EQ(run::effective_timeout(*given.scenario), std::chrono::seconds(2));
 }
 
 TEST(Timeline, ThreadsOfSetCancelTimeoutCount) {

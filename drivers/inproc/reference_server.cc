@@ -65,8 +65,7 @@ Result<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::open(
   registration.id = rpc::test_interface_id();
   for (const std::uint16_t opnum : served_opnums(scenario)) {
     registration.routines[opnum] = ServerBook::wrap(
-        s->book_,
-        server::make_routine(run::behaviour_for(scenario.server, opnum), s->recorder_));
+        s->book_, server::make_routine(run::behaviour_for(scenario.server, opnum), s->recorder_));
   }
   s->server_->register_interface(std::move(registration));
 

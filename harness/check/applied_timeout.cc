@@ -24,7 +24,8 @@ std::pair<long, std::string> thread_timeout(const Scenario& scenario, const std:
   std::string source = scenario.client.cancel_timeout ? "client.cancel_timeout" : "the default";
   for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
     const Step& step = scenario.steps[i];
-    if (step.kind != StepKind::set_cancel_timeout || step.thread != thread || step.at > at) continue;
+    if (step.kind != StepKind::set_cancel_timeout || step.thread != thread || step.at > at)
+      continue;
     if (step.expect && *step.expect != status::kOk) continue;
     timeout = step.timeout;
     source = "RpcMgmtSetCancelTimeout(" + std::to_string(step.timeout) + ") of step " +
@@ -66,9 +67,10 @@ std::string applied_timeouts(const Scenario& scenario, const std::string& call) 
     }
   }
   if (text.empty()) return {};
-  return "cancels: " + text + (due ? "; the earliest deadline, " + format_instant(*due) +
-                                         ", is when an unanswered call is orphaned"
-                                   : "; no finite timeout applies");
+  return "cancels: " + text +
+         (due ? "; the earliest deadline, " + format_instant(*due) +
+                    ", is when an unanswered call is orphaned"
+              : "; no finite timeout applies");
 }
 
 }  // namespace rpcfit::run::internal

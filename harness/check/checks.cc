@@ -110,9 +110,9 @@ void check_output(const CallExpect* expect, const CallRecord& record, const Scen
   if (!record.ended || !record.returned) return;
   const Step* step = call_step(scenario, record.id);
   const std::string field = "call " + record.id + " output";
-  const SourceLoc& loc =
-      expect ? loc_or(expect->output_loc, loc_or(expect->status_loc, expect->loc))
-             : (step ? step->loc : scenario.loc);
+  const SourceLoc& loc = expect
+                             ? loc_or(expect->output_loc, loc_or(expect->status_loc, expect->loc))
+                             : (step ? step->loc : scenario.loc);
   if (expect && expect->output_digest) {
     const std::string actual = digest_text(record.output);
     if (actual != *expect->output_digest) {
@@ -163,9 +163,7 @@ void check_call(const CallExpect& expect, const CallRecord* record, const Scenar
   if (!record->ended && (expect.status || expect.ended_at)) {
     // One mismatch for the outcome the call never reached: its status and instant together.
     std::size_t from = out.size();
-    out.push_back({name + (expect.status ? " status" : " ended at"),
-                   outcome_text(expect),
-                   still,
+    out.push_back({name + (expect.status ? " status" : " ended at"), outcome_text(expect), still,
                    loc_or(expect.status ? expect.status_loc : expect.ended_at->loc, expect.loc),
                    applied_timeouts(scenario, expect.call)});
     name_rules(scenario, {ClaimKind::call_ended, {}, {}, expect.status}, out, from);

@@ -268,6 +268,9 @@ TEST(CheckCalls, ALateEndNamesTheTimeoutThatShouldHaveApplied) {
   f.expect().ended_at = ExpectedTime{milliseconds(2500), line(12, 40)};
   f.expect().output_bytes.reset();
   f.record().ended_at = milliseconds(500);  // as if the timeout were 0
+  f.observed.steps = {ran(0), ran(1), ran(2), ran(3)};
+  f.observed.steps[0].returned = status::kOk;
+  f.observed.steps[1].returned = status::kInvalidTimeout;
   EXPECT_EQ(f.run(),
             Dumps{"call c1 ended at | 2.500s | 500ms | s.yaml:12:40 | tolerance 0.100s; cancels: "
                   "cancel_thread of step 4 at 500ms, timeout 2s (RpcMgmtSetCancelTimeout(2) of "

@@ -38,7 +38,7 @@ struct CallRecord {
   Duration ended_at{};
   bool returned = false;  // sync: returned rather than raised; async: completed with RPC_S_OK
   RpcStatus status = status::kOk;
-  Bytes output;  // what the call returned
+  Bytes output;        // what the call returned
   std::string detail;  // the exception's text
 };
 

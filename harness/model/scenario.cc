@@ -31,12 +31,48 @@ std::string_view server_result_name(ServerResult result) {
   return "?";
 }
 
-Duration effective_timeout(const Scenario& scenario) {
-  if (scenario.timeout) return *scenario.timeout;
+namespace {
+
+// The latest instant the scenario names: a step's or an expectation's.
+Duration latest_instant(const Scenario& scenario) {
   Duration last{};
+  auto take = [&](const std::optional<ExpectedTime>& t) {
+    if (t) last = std::max(last, t->at);
+  };
   for (const Step& step : scenario.steps)
     last = std::max(last, step.at);
-  return last + kTimeoutAfterLastStep;
+  for (const CallExpect& call : scenario.expect.calls)
+    take(call.ended_at);
+  if (scenario.expect.server) {
+    for (const ServerCallExpect& call : scenario.expect.server->per_call) {
+      take(call.saw_cancel_at);
+      take(call.finished_at);
+      take(call.started_at);
+    }
+  }
+  if (scenario.expect.wire) {
+    for (const WireExpect& pdu : scenario.expect.wire->pdus)
+      take(pdu.at);
+  }
+  return last;
+}
+
+// How long a routine of the server takes by itself, at most.
+Duration longest_routine(const ServerSetup& server) {
+  auto own = [](const server::BehaviourSpec& b) {
+    return std::max(b.delay, b.run_for.value_or(Duration{})) + b.cleanup;
+  };
+  Duration longest = own(server.behaviour);
+  for (const auto& [opnum, spec] : server.by_opnum)
+    longest = std::max(longest, own(spec));
+  return longest;
+}
+
+}  // namespace
+
+Duration effective_timeout(const Scenario& scenario) {
+  if (scenario.timeout) return *scenario.timeout;
+  return latest_instant(scenario) + longest_routine(scenario.server) + kTimeoutSlack;
 }
 
 bool expects_running(const Scenario& scenario) {

@@ -203,7 +203,7 @@ struct Scenario {
   ClientSetup client;
   Tolerance tolerance;
   // How long the scenario may run, in scenario time, from its start to its last expectation
-  // settling; the watchdog fires after it (runner.h). Default: the last step's instant plus 30 s.
+  // settling; the watchdog fires after it (runner.h). Default: effective_timeout's.
   std::optional<Duration> timeout;
   std::vector<Step> steps;
   Expectations expect;
@@ -215,9 +215,11 @@ struct Scenario {
   std::optional<std::string> skip;   // not run: the reason
 };
 
-// What `timeout` leaves to the default: this long after the last step's instant.
-inline constexpr Duration kTimeoutAfterLastStep = std::chrono::seconds(30);
-// The scenario's timeout: `timeout`, or the last step's instant plus kTimeoutAfterLastStep.
+// What `timeout` leaves to the default: this long after the latest instant the scenario names
+// (a step's, an expectation's) and the longest time a server routine takes by itself (delay or
+// run_for, plus cleanup). The watchdog adds its real-time grace (runner.h) to it.
+inline constexpr Duration kTimeoutSlack = std::chrono::seconds(10);
+// The scenario's timeout: `timeout`, or the default above.
 Duration effective_timeout(const Scenario& scenario);
 // Whether an expectation says a call must still be running at the end (`running: true`): the
 // scenario is then observed until its timeout rather than until its calls end.

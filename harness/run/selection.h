@@ -1,7 +1,7 @@
 // Which scenarios a run takes: --filter and --exclude globs over ids (fnmatch: * ? [..]; a glob
 // without a wildcard also matches every id under it as a folder, so `timeout/co` takes
-// `timeout/co/...`), --tag, --rule, --level, and --shard I/N (GoogleTest's: the k-th selected scenario,
-// in id order, goes to shard k mod N).
+// `timeout/co/...`), --tag, --rule, --level, and --shard I/N (GoogleTest's: the k-th selected
+// scenario, in id order, goes to shard k mod N).
 #pragma once
 
 #include <optional>

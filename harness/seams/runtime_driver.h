@@ -42,7 +42,7 @@ struct SessionError {
 struct CallOutcome {
   bool returned = false;
   RpcStatus status = status::kOk;  // RPC_S_OK when it returned
-  Bytes output;  // what the call returned (empty unless it returned)
+  Bytes output;                    // what the call returned (empty unless it returned)
   std::string detail;
 };
 
