@@ -54,8 +54,10 @@ def load_mutations(path):
     seen = set()
     for i, e in enumerate(entries):
         for key in ("id", "rule", "file", "find", "replace", "breaks"):
-            if not isinstance(e.get(key), str) or not e[key]:
-                raise SystemExit(f"{path}: entry {i}: '{key}' must be a non-empty string")
+            if not isinstance(e.get(key), str):
+                raise SystemExit(f"{path}: entry {i}: '{key}' must be a string")
+            if not e[key] and key != "replace":  # an empty replacement deletes `find`
+                raise SystemExit(f"{path}: entry {i}: '{key}' must not be empty")
         if e["id"] in seen:
             raise SystemExit(f"{path}: entry {i}: duplicate id {e['id']}")
         seen.add(e["id"])
