@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "captures/golden.h"
 #include "captures/pcap_writer.h"
@@ -210,12 +211,17 @@ TEST(Normalize, ANamedSecondaryAddressBecomesEndpoint) {
   EXPECT_NE(c.pdus[1].text.find("sec_addr=\"\""), std::string::npos) << c.pdus[1].text;
 }
 
-TEST(Normalize, KeepsWhatTheBehaviourDecides) {
+// The default exchange and one with `other` choices, normalized.
+std::pair<NormalizedCapture, NormalizedCapture> against_default(const Choices& other) {
   TempDir dir;
+  return {normalized(exchange(dir, "a.pcap", Choices{})),
+          normalized(exchange(dir, "b.pcap", other))};
+}
+
+TEST(Normalize, KeepsWhatTheBehaviourDecides) {
   Choices counted;
   counted.cancel_count = 2;
-  const auto a = normalized(exchange(dir, "a.pcap", Choices{}));
-  const auto b = normalized(exchange(dir, "b.pcap", counted));
+  const auto [a, b] = against_default(counted);
   EXPECT_NE(a.digest(), b.digest());
   EXPECT_NE(a.pdus[4].key(), b.pdus[4].key());
   EXPECT_EQ(a.pdus[3].key(), b.pdus[3].key());
@@ -224,11 +230,9 @@ TEST(Normalize, KeepsWhatTheBehaviourDecides) {
 // Stub bytes are compared, not only their lengths: a request with other bytes of the same length
 // is another request.
 TEST(Normalize, StubBytesAreComparedByTheirDigest) {
-  TempDir dir;
   Choices other;
   other.stub_byte = 0xac;
-  const auto a = normalized(exchange(dir, "a.pcap", Choices{}));
-  const auto b = normalized(exchange(dir, "b.pcap", other));
+  const auto [a, b] = against_default(other);
   EXPECT_NE(a.pdus[2].text.find("stub=64 stub_digest=" + hex64(fnv1a64(Bytes(64, 0xab)))),
             std::string::npos)
       << a.pdus[2].text;
