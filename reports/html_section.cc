@@ -67,13 +67,10 @@ void append_mismatches(std::string& out, const ScenarioResult& s) {
   heading(out, "Expected versus actual");
   open_table(out, "mm", {"location", "field", "expected", "actual", "detail", "rules"});
   for (const Mismatch& m : s.mismatches) {
-    std::string rules;
-    for (const std::string& rule : m.rules)
-      rules += (rules.empty() ? "" : " ") + code(rule);
     out += "<tr><td class=\"loc\">" + code(m.location) + "</td><td>" + xml_text(m.field) +
            "</td><td class=\"exp\">" + code(m.expected) + "</td><td class=\"act\">" +
            code(m.actual) + "</td><td class=\"detail\">" + xml_text(m.detail) +
-           "</td><td class=\"rules\">" + rules + "</td></tr>";
+           "</td><td class=\"rules\">" + join_codes(m.rules) + "</td></tr>";
   }
   close_table(out);
 }

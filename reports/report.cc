@@ -3,6 +3,8 @@
 #include <charconv>
 #include <set>
 
+#include "harness/model/verdict.h"
+
 namespace rpcfit::reports {
 
 std::string ScenarioResult::label(unsigned repeat) const {
@@ -41,12 +43,7 @@ std::string mismatch_line(const Mismatch& m) {
   std::string out = m.location.empty() ? "" : m.location + ": ";
   out += mismatch_summary(m);
   if (!m.detail.empty()) out += " (" + m.detail + ")";
-  if (!m.rules.empty()) {
-    out += " [";
-    for (std::size_t i = 0; i < m.rules.size(); ++i)
-      out += (i == 0 ? "" : ", ") + m.rules[i];
-    out += "]";
-  }
+  if (!m.rules.empty()) out += " [" + run::rules_text(m.rules) + "]";
   return out;
 }
 

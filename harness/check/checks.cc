@@ -82,17 +82,10 @@ std::string call_status_text(const CallRecord& record) {
   return status_text(record.returned ? status::kOk : record.status);
 }
 
-// "64 bytes 00 01 02 .. 3f (fnv1a64:...)": enough to see what differs, and the digest to state.
+// "64 bytes 00 01 02 ... (fnv1a64:...)": enough to see what differs, and the digest to state.
 std::string bytes_text(ByteView bytes) {
-  static const char* const kHex = "0123456789abcdef";
   std::string text = std::to_string(bytes.size()) + (bytes.size() == 1 ? " byte" : " bytes");
-  const std::size_t shown = std::min<std::size_t>(bytes.size(), 16);
-  for (std::size_t i = 0; i < shown; ++i) {
-    text += ' ';
-    text += kHex[bytes[i] >> 4];
-    text += kHex[bytes[i] & 0xF];
-  }
-  if (shown < bytes.size()) text += " ..";
+  if (!bytes.empty()) text += " " + to_hex(bytes, 16);
   return text + " (" + digest_text(bytes) + ")";
 }
 
