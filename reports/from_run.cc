@@ -84,6 +84,9 @@ ScenarioResult scenario_result(const run::ScenarioRun& r) {
   out.verdict = std::string(run::verdict_name(r.verdict));
   out.reason = r.reason;
   out.wall_ms = ms(r.wall);
+  out.stall_ms = ms(r.stall);
+  for (const run::ScenarioRun::Attempt& a : r.retried)
+    out.retried.push_back({std::string(run::verdict_name(a.verdict)), a.reason, ms(a.stall)});
   const run::Observation& o = r.observed;
   out.ended_ms = ms(o.ended_at);
   for (const run::Mismatch& m : r.mismatches)

@@ -96,6 +96,7 @@ white-space:nowrap}
 .meta dd{min-width:0;overflow-wrap:anywhere}
 .reason{margin:12px 0 4px;padding:8px 12px;border-radius:6px;background:#f6f8fa;
 border-left:3px solid var(--c)}
+.retry{margin:4px 0;padding:4px 12px;font-size:13px;color:#57606a;border-left:3px dashed #d0d7de}
 .body table{font-size:13px;border:1px solid #eaeef2;width:auto;min-width:50%}
 .body td code{font-size:12px}
 td.loc code{color:var(--muted)}

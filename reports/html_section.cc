@@ -203,6 +203,9 @@ void append_scenario_section(std::string& out, const ScenarioResult& s, std::str
   if (!s.reason.empty())
     out += "<p class=\"reason r-" + v + "\"><b>" + xml_text(s.verdict) + ":</b> " +
            xml_text(s.reason) + "</p>";
+  for (std::size_t i = 0; i < s.retried.size(); ++i)
+    out += "<p class=\"retry\">" + xml_text(retry_line(s.retried[i], i, s.retried.size() + 1)) +
+           "</p>";
   append_mismatches(out, s);
   if (s.capture) append_capture(out, "Capture", *s.capture);
   if (s.live_capture) append_capture(out, "Live capture", *s.live_capture);

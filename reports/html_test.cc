@@ -100,6 +100,12 @@ TEST(HtmlReport, ShowsCallsStepsServerEventsAndFaults) {
   EXPECT_THAT(html, HasSubstr("<code>16525389670970726842</code>"));
 }
 
+TEST(HtmlReport, ShowsTheAttemptsDiscardedForAStall) {
+  const std::string html = html_report(testing::sample_report());
+  EXPECT_THAT(html, HasSubstr("<p class=\"retry\">attempt 1 of 2, FAIL while the machine stalled "
+                              "for 152.2ms: breaks CS-TMO-2 &lt;late&gt;</p>"));
+}
+
 TEST(HtmlReport, HasOneSequenceDiagramPerScenario) {
   const RunReport report = testing::sample_report();
   const std::vector<std::string> svgs = svgs_in(html_report(report));

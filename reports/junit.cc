@@ -332,6 +332,8 @@ std::string system_out(const ScenarioResult& s) {
   out += "protseq: " + s.protseq + "\n";
   out += "seed: " + std::to_string(s.seed) + "\n";
   append_faults(out, s);
+  for (std::size_t i = 0; i < s.retried.size(); ++i)
+    out += retry_line(s.retried[i], i, s.retried.size() + 1) + "\n";
   if (verdict == Verdict::kXfail && !s.mismatches.empty()) {
     out += "mismatches (expected failure: " + s.reason + "):\n";
     for (const Mismatch& m : s.mismatches)

@@ -564,6 +564,8 @@ TEST(JunitXml, SystemOutHasRulesSeedWireServerEventsAndCapture) {
   EXPECT_THAT(pass, HasSubstr("capture: match (5 PDUs; golden "
                               "captures/golden/timeout/co/hung-server-finite.pcap)\n"));
   EXPECT_THAT(pass, Not(HasSubstr("faults:")));
+  EXPECT_THAT(pass, HasSubstr("seed: 1234567890123456789\nattempt 1 of 2, FAIL while the machine "
+                              "stalled for 152.2ms: breaks CS-TMO-2 <late>\n"));
 
   const std::string fail = system_out(testcase(root, "faults/udp/lost-cl-cancel"));
   EXPECT_THAT(fail, HasSubstr("faults: drop,pdu=cl_cancel,nth=1 (fault seed "

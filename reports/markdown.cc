@@ -264,11 +264,35 @@ std::string area_table(const RunReport& report) {
   return out;
 }
 
+// The runs played again because an attempt failed while the machine stalled: a reader judging the
+// verdicts needs to know the machine was busy.
+std::string retried_table(const RunReport& report) {
+  std::vector<const ScenarioResult*> rows;
+  for (const ScenarioResult& s : report.scenarios)
+    if (!s.retried.empty()) rows.push_back(&s);
+  if (rows.empty()) return "";
+  std::string out = "### Played again after a stall (" + std::to_string(rows.size()) + ")\n\n";
+  out += "| scenario | verdict | attempts | discarded |\n|---|---|---:|---|\n";
+  const unsigned repeat = report.settings.repeat;
+  for (std::size_t i = 0; i < rows.size() && i < kMaxTableRows; ++i) {
+    const ScenarioResult& s = *rows[i];
+    const std::size_t attempts = s.retried.size() + 1;
+    std::string discarded;
+    for (std::size_t a = 0; a < s.retried.size(); ++a)
+      discarded += (a ? "; " : "") + retry_line(s.retried[a], a, attempts);
+    out += "| " + markdown_inline(s.label(repeat)) + " | " + markdown_inline(s.verdict) + " | " +
+           std::to_string(attempts) + " | " + markdown_inline(discarded) + " |\n";
+  }
+  out += "\n";
+  if (rows.size() > kMaxTableRows) out += left_out(rows.size() - kMaxTableRows, "runs are");
+  return out;
+}
+
 }  // namespace
 
 std::string markdown_summary(const RunReport& report) {
   return headline(report) + totals_line(report) + settings_line(report) + replay(report) +
-         not_passing_table(report) + details(report) + area_table(report);
+         not_passing_table(report) + retried_table(report) + details(report) + area_table(report);
 }
 
 }  // namespace rpcfit::reports

@@ -115,6 +115,18 @@ TEST(MarkdownSummary, ReplaysTheFailingScenarios) {
   EXPECT_THAT(markdown_summary(only_passing()), Not(HasSubstr("Replay")));
 }
 
+TEST(MarkdownSummary, TableOfTheRunsPlayedAgainAfterAStall) {
+  const std::string md = markdown_summary(testing::sample_report());
+  EXPECT_THAT(md,
+              HasSubstr("### Played again after a stall (1)\n\n"
+                        "| scenario | verdict | attempts | discarded |\n|---|---|---:|---|\n"
+                        "| timeout/co/hung-server-finite | PASS | 2 | attempt 1 of 2, FAIL while "
+                        "the machine stalled for 152.2ms: breaks CS-TMO-2 &lt;late&gt; |\n"));
+  RunReport none = testing::sample_report();
+  none.scenarios[0].retried.clear();
+  EXPECT_THAT(markdown_summary(none), Not(HasSubstr("Played again")));
+}
+
 TEST(MarkdownSummary, TableOfTheRunsThatDidNotPassFailingFirst) {
   const std::string md = markdown_summary(testing::sample_report());
   EXPECT_THAT(md,

@@ -1,6 +1,7 @@
 #include "reports/report.h"
 
 #include <charconv>
+#include <cstdio>
 #include <set>
 
 #include "harness/model/verdict.h"
@@ -45,6 +46,14 @@ std::string mismatch_line(const Mismatch& m) {
   if (!m.detail.empty()) out += " (" + m.detail + ")";
   if (!m.rules.empty()) out += " [" + run::rules_text(m.rules) + "]";
   return out;
+}
+
+std::string retry_line(const Retry& retry, std::size_t index, std::size_t attempts) {
+  char stall[32];
+  std::snprintf(stall, sizeof stall, "%.1fms", retry.stall_ms);
+  return "attempt " + std::to_string(index + 1) + " of " + std::to_string(attempts) + ", " +
+         retry.verdict + " while the machine stalled for " + stall +
+         (retry.reason.empty() ? "" : ": " + retry.reason);
 }
 
 std::string replay_command(const std::vector<std::string>& files, std::uint64_t seed,

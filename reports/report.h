@@ -85,6 +85,13 @@ struct WireLine {
 // What a capture check found (harness/model/normalized_capture.h).
 using CaptureCheck = run::CaptureCheck;
 
+// An attempt the runner discarded: it failed while the machine stalled (harness/run/runner.h).
+struct Retry {
+  std::string verdict;
+  std::string reason;
+  double stall_ms = 0;  // real time
+};
+
 struct ScenarioResult {
   std::string id;
   std::string title;
@@ -96,10 +103,12 @@ struct ScenarioResult {
   std::vector<std::string> rules;
   unsigned repetition = 0;  // 0-based
   std::uint64_t seed = 0;
-  std::string verdict;  // PASS, FAIL, ERROR, SKIP, XFAIL, XPASS
-  std::string reason;   // ERROR, SKIP, XFAIL (the mark), XPASS
-  double wall_ms = 0;   // real time the scenario took
-  double ended_ms = 0;  // scenario time when its observation closed
+  std::string verdict;         // PASS, FAIL, ERROR, SKIP, XFAIL, XPASS
+  std::string reason;          // ERROR, SKIP, XFAIL (the mark), XPASS
+  double wall_ms = 0;          // real time the scenario took
+  double ended_ms = 0;         // scenario time when its observation closed
+  double stall_ms = 0;         // real time: the worst stall the harness's probe saw while it played
+  std::vector<Retry> retried;  // the attempts before this one, discarded for a stall
   std::vector<Mismatch> mismatches;
   std::vector<CallResult> calls;
   std::vector<StepResult> steps;
@@ -127,6 +136,7 @@ struct RunSettings {
   double time_scale = 1.0;
   double tolerance_scale = 1.0;
   bool fail_fast = false;
+  unsigned stall_retries = 0;
 };
 
 struct Totals {
@@ -154,6 +164,10 @@ bool failing_verdict(std::string_view verdict);
 // "scenarios/x.yaml:12:7: field: expected E, got A (detail)".
 std::string mismatch_summary(const Mismatch& m);
 std::string mismatch_line(const Mismatch& m);
+
+// "attempt 1 of 3, FAIL while the machine stalled for 152.3ms: breaks CS-TMO-2": the discarded
+// attempt `index` (0-based) of a result that took `attempts` in all.
+std::string retry_line(const Retry& retry, std::size_t index, std::size_t attempts);
 
 // The command that replays runs as they were played: "rpcfit run FILE... --seed N", with
 // --repeat, --time-scale and --tolerance-scale when they are not 1; each file once, in the order

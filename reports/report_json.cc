@@ -42,6 +42,9 @@ Json json_of(const ScenarioResult& s) {
                               {"detail", m.detail},
                               {"rules", json_of(m.rules)}});
   }
+  Json retried = Json::array();
+  for (const Retry& a : s.retried)
+    retried.push_back(Json{{"verdict", a.verdict}, {"reason", a.reason}, {"stall_ms", a.stall_ms}});
   Json calls = Json::array();
   for (const CallResult& c : s.calls) {
     calls.push_back(Json{{"id", c.id},
@@ -97,6 +100,8 @@ Json json_of(const ScenarioResult& s) {
          {"reason", s.reason},
          {"wall_ms", s.wall_ms},
          {"ended_ms", s.ended_ms},
+         {"stall_ms", s.stall_ms},
+         {"retried", std::move(retried)},
          {"mismatches", std::move(mismatches)},
          {"calls", std::move(calls)},
          {"steps", std::move(steps)},
@@ -243,6 +248,12 @@ ScenarioResult scenario_of(const Reader& r) {
   s.reason = r.str("reason");
   s.wall_ms = r.number("wall_ms");
   s.ended_ms = r.number("ended_ms");
+  // reports written before the runner watched for stalls lack these
+  if (r.has("stall_ms")) s.stall_ms = r.number("stall_ms");
+  if (r.has("retried")) {
+    for (const Reader& a : r.list("retried"))
+      s.retried.push_back({a.str("verdict"), a.str("reason"), a.number("stall_ms")});
+  }
   for (const Reader& m : r.list("mismatches")) {
     s.mismatches.push_back(Mismatch{
         m.str("location"), m.str("field"), m.str("expected"), m.str("actual"), m.str("detail"),
@@ -326,7 +337,8 @@ std::string to_json_text(const RunReport& report) {
                 {"repeat", st.repeat},
                 {"time_scale", st.time_scale},
                 {"tolerance_scale", st.tolerance_scale},
-                {"fail_fast", st.fail_fast}};
+                {"fail_fast", st.fail_fast},
+                {"stall_retries", st.stall_retries}};
   const Totals t = report.totals();
   Json totals{{"runs", t.runs},     {"passed", t.passed},   {"failed", t.failed},
               {"errors", t.errors}, {"skipped", t.skipped}, {"xfail", t.xfail},
@@ -383,6 +395,9 @@ Result<RunReport, std::string> parse_report(std::string_view text, const std::st
     report.settings.time_scale = s.number("time_scale");
     report.settings.tolerance_scale = s.number("tolerance_scale");
     report.settings.fail_fast = s.boolean("fail_fast");
+    if (s.has("stall_retries")) {
+      report.settings.stall_retries = static_cast<unsigned>(s.count("stall_retries", UINT32_MAX));
+    }
     for (const Reader& item : r.list("scenarios"))
       report.scenarios.push_back(scenario_of(item));
     return report;

@@ -38,6 +38,25 @@ TEST(ReportJson, RoundTripsEveryField) {
   EXPECT_EQ(back->scenarios[0].steps.at(0).returned, "RPC_S_OK");
   EXPECT_FALSE(back->scenarios[0].steps.at(0).handle_ok);
   EXPECT_EQ(back->totals().failing(), 3u);
+  ASSERT_EQ(back->scenarios[0].retried.size(), 1u);
+  EXPECT_EQ(back->scenarios[0].retried[0].verdict, "FAIL");
+  EXPECT_EQ(back->scenarios[0].retried[0].stall_ms, 152.25);
+  EXPECT_EQ(back->scenarios[0].stall_ms, 3.5);
+}
+
+TEST(ReportJson, ReadsReportsWrittenBeforeStallsWereWatched) {
+  auto old = parse_report(with([](Json& j) {
+                            j["settings"].erase("stall_retries");
+                            for (auto& s : j["scenarios"]) {
+                              s.erase("stall_ms");
+                              s.erase("retried");
+                            }
+                          }),
+                          "r.json");
+  ASSERT_TRUE(old) << old.error();
+  EXPECT_TRUE(old->scenarios[0].retried.empty());
+  EXPECT_EQ(old->scenarios[0].stall_ms, 0);
+  EXPECT_EQ(old->settings.stall_retries, 0u);
 }
 
 TEST(ReportJson, HeaderSeedsAndTotals) {

@@ -52,6 +52,9 @@ RunReport sample_report() {
   pass.server_calls = {
       {1, 1, {{"started", 1.4, ""}, {"saw_cancel", 100.6, ""}}, std::nullopt, std::nullopt}};
   pass.wire = hung_wire();
+  // Played again: its first attempt failed while the machine stalled.
+  pass.stall_ms = 3.5;
+  pass.retried = {{"FAIL", "breaks CS-TMO-2 <late>", 152.25}};
   pass.capture = CaptureCheck{"match",
                               "timeout/co/hung-server-finite/capture.pcap",
                               "captures/golden/timeout/co/hung-server-finite.pcap",

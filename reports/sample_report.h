@@ -6,8 +6,9 @@
 namespace rpcfit::reports::testing {
 
 // Six scenarios in id order, one per verdict: PASS (with wire, server events, a capture that
-// matches), FAIL (two mismatches and a capture diff), ERROR, SKIP, XFAIL and XPASS; text with
-// characters that need escaping in XML, HTML and Markdown (<, &, ", |, `).
+// matches, and a discarded attempt before it), FAIL (two mismatches and a capture diff), ERROR,
+// SKIP, XFAIL and XPASS; text with characters that need escaping in XML, HTML and Markdown (<, &,
+// ", |, `).
 RunReport sample_report();
 
 // How often `what` occurs in `text` (overlapping occurrences count).

@@ -63,6 +63,7 @@ reports::RunReport build_report(const RunOptions& o, const run::RunSettings& set
   s.time_scale = settings.time_scale;
   s.tolerance_scale = settings.tolerance_scale;
   s.fail_fast = settings.fail_fast;
+  s.stall_retries = settings.stall_retries;
   for (const ScenarioRun& r : runs)
     report.scenarios.push_back(reports::scenario_result(r));
   return report;
@@ -130,6 +131,7 @@ run::RunSettings settings_of(const RunOptions& o) {
   settings.jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
   settings.repeat = std::max(1u, o.repeat);
   settings.fail_fast = o.fail_fast;
+  settings.stall_retries = o.stall_retries;
   settings.update_captures = o.update_captures;
   return settings;
 }
@@ -266,6 +268,9 @@ Command add_run_command(CLI::App& rpcfit) {
       "--seed", *seed, "Run seed every random decision derives from (default: fresh, printed)");
   run->add_option("--repeat", o->repeat, "Run each scenario N times");
   run->add_flag("--fail-fast", o->fail_fast, "Start no scenario after a failure");
+  run->add_option("--stall-retries", o->stall_retries,
+                  "Play a scenario again, up to N times, when it failed while the machine stalled "
+                  "the harness (default 2; 0: never)");
   run->add_option("--out", o->out,
                   "The run folder: captures and reports (default: runs/<UTC time>-<seed>, with "
                   "runs/latest pointing to it)");

@@ -30,6 +30,7 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;  // none: a fresh one
   unsigned repeat = 1;
   bool fail_fast = false;
+  unsigned stall_retries = 2;
   std::string out;         // the run folder; empty: runs/<UTC time>-<seed>, with runs/latest
   std::string root = ".";  // golden captures' paths are relative to this
   bool update_captures = false;

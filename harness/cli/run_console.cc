@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "reports/from_run.h"
 #include "reports/report.h"
 
 namespace rpcfit::cli {
@@ -43,8 +44,11 @@ void print_result(std::ostream& out, const ScenarioRun& r, unsigned repeat) {
   char verdict[8];
   std::snprintf(verdict, sizeof verdict, "%-6s", std::string(run::verdict_name(r.verdict)).c_str());
   out << verdict << ' ' << run_label(r, repeat) << "  " << seconds_text(r.wall) << '\n';
-  if (r.verdict == Verdict::pass) return;
   const std::string indent = "       ";
+  const reports::ScenarioResult result = reports::scenario_result(r);
+  for (std::size_t i = 0; i < result.retried.size(); ++i)
+    out << indent << reports::retry_line(result.retried[i], i, result.retried.size() + 1) << '\n';
+  if (r.verdict == Verdict::pass) return;
   if (!r.reason.empty()) out << indent << r.reason << '\n';
   if (r.verdict == Verdict::fail || r.verdict == Verdict::xfail) {
     for (const auto& m : r.mismatches)

@@ -28,7 +28,17 @@ struct ScenarioRun {
   Observation observed;
   std::optional<CaptureCheck> capture;  // against the golden; none: no capture was checked
   std::optional<CaptureCheck> live;     // against the live capture (--live-capture)
-  std::chrono::nanoseconds wall{};      // real time the scenario took
+  std::chrono::nanoseconds wall{};      // real time the scenario took, over all its attempts
+  // The worst stall the harness's probe thread saw while the scenario played (real time): how
+  // late a thread asking to wake got the CPU (harness/run/stall_probe.h).
+  std::chrono::nanoseconds stall{};
+  // An attempt the runner discarded: it failed while the machine stalled (harness/run/runner.h).
+  struct Attempt {
+    Verdict verdict = Verdict::pass;
+    std::string reason;
+    std::chrono::nanoseconds stall{};
+  };
+  std::vector<Attempt> retried;  // in the order they ran; this run is the attempt after them
 };
 
 // The verdict of a run that was observed to its end (or to the watchdog, on the runtime under

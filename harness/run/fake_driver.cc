@@ -9,11 +9,12 @@ namespace {
 class FakeSession : public DriverSession {
  public:
   FakeSession(const SessionSetup& setup, std::shared_ptr<FakeDriver::Shared> shared,
-              bool cancel_blocks, std::chrono::milliseconds cancel_takes)
+              bool cancel_blocks, std::chrono::milliseconds cancel_takes, bool wrong_answer)
       : clock_(*setup.clock),
         shared_(std::move(shared)),
         cancel_blocks_(cancel_blocks),
-        cancel_takes_(cancel_takes) {}
+        cancel_takes_(cancel_takes),
+        wrong_answer_(wrong_answer) {}
 
   std::uint32_t register_thread() override {
     std::lock_guard lock(mu_);
@@ -28,7 +29,12 @@ class FakeSession : public DriverSession {
     const std::size_t server_call = start_server_call(opnum);
     if (opnum == 0) {
       finish_server_call(server_call, ServerResult::response);
-      return CallOutcome{true, status::kOk, Bytes(input.begin(), input.end()), ""};
+      Bytes output(input.begin(), input.end());
+      if (wrong_answer_) {
+        for (auto& b : output)
+          b = static_cast<std::uint8_t>(~b);
+      }
+      return CallOutcome{true, status::kOk, std::move(output), ""};
     }
     if (opnum == 2) {
       lock.unlock();
@@ -164,6 +170,7 @@ class FakeSession : public DriverSession {
   std::shared_ptr<FakeDriver::Shared> shared_;
   const bool cancel_blocks_;
   const std::chrono::milliseconds cancel_takes_;
+  const bool wrong_answer_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::thread::id, std::uint32_t> threads_;
@@ -184,8 +191,10 @@ Result<std::unique_ptr<DriverSession>, SessionError> FakeDriver::open(const Sess
     std::lock_guard lock(shared_->mu);
     ++shared_->opened;
   }
+  const bool wrong = wrong_answers > 0;
+  if (wrong) --wrong_answers;
   return std::unique_ptr<DriverSession>(
-      std::make_unique<FakeSession>(setup, shared_, cancel_blocks, cancel_takes));
+      std::make_unique<FakeSession>(setup, shared_, cancel_blocks, cancel_takes, wrong));
 }
 
 void FakeDriver::release() {

@@ -6,8 +6,8 @@
 //   opnum 2  runs until the test calls release(), shutdown or not (a call nothing can end)
 // Handles: a handle without THREAD_SET_CONTEXT (0x10) gets RPC_S_ACCESS_DENIED, an unknown one
 // RPC_S_INVALID_ARG. Asynchronous calls: opnum 0 completes at once, others on cancel_async or
-// shutdown. With cancel_blocks, RpcCancelThreadEx does not return until release() (a runtime
-// that breaks CS-RET-1).
+// shutdown. With wrong_answers, opnum 0 answers the wrong bytes. With cancel_blocks,
+// RpcCancelThreadEx does not return until release() (a runtime that breaks CS-RET-1).
 #pragma once
 
 #include <chrono>
@@ -32,6 +32,8 @@ class FakeDriver : public RuntimeDriver {
   bool cancel_blocks = false;
   // Sessions opened from now on take this long (real time) in cancel_thread_ex: a slow API.
   std::chrono::milliseconds cancel_takes{0};
+  // The next this many sessions answer opnum 0 with their input's bytes inverted (a broken stub).
+  int wrong_answers = 0;
   // Ends every opnum 2 call.
   void release();
   // Sessions opened so far.

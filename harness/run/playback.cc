@@ -494,6 +494,7 @@ void Playback::play(ScenarioRun& run) {
   w->journal = std::make_shared<Journal>(scenario_.steps.size(), std::move(calls));
 
   if (start_threads(trouble_)) {
+    probe_.emplace(settings_.probe_now);
     t0_ = w->clock.now();
     const Duration deadline = t0_ + effective_timeout(scenario_);
     watchdog_ = w->clock.to_steady(deadline) + settings_.watchdog_grace;
@@ -519,6 +520,10 @@ void Playback::play(ScenarioRun& run) {
     }
   }
   run.observed = observe();
+  if (probe_) {
+    probe_->stop();
+    run.stall = probe_->worst();
+  }
 
   const std::string leftover = w->session->shutdown(std::chrono::seconds(1));
   const std::string threads_left = end_threads();

@@ -16,6 +16,7 @@
 #include "harness/run/client_thread.h"
 #include "harness/run/journal.h"
 #include "harness/run/runner.h"
+#include "harness/run/stall_probe.h"
 
 namespace rpcfit::run {
 
@@ -87,6 +88,7 @@ class Playback {
   std::uint64_t seed_;
   std::filesystem::path dir_;
   std::unique_ptr<World> world_;
+  std::optional<StallProbe> probe_;  // from the timeline's start to the observation
   Duration t0_{};
   std::chrono::steady_clock::time_point watchdog_{};
   std::string stuck_;    // what the runtime under test left running when the watchdog fired

@@ -49,7 +49,33 @@ Runner::Runner(RuntimeDriver& driver, RunSettings settings, CaptureStore* store)
   if (!(settings_.time_scale > 0)) settings_.time_scale = 1.0;
 }
 
+std::chrono::nanoseconds Runner::stall_limit(const Scenario& scenario) const {
+  const Duration tolerance = tolerance_for(scenario.tolerance, Duration{}, settings_.timing());
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(tolerance * settings_.time_scale / 2);
+}
+
 ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto limit = stall_limit(scenario);
+  std::vector<ScenarioRun::Attempt> retried;
+  ScenarioRun run = attempt(scenario, repetition);
+  while (fails_run(run.verdict) && run.stall >= limit && retried.size() < settings_.stall_retries) {
+    retried.push_back({run.verdict, run.reason, run.stall});
+    run = attempt(scenario, repetition);
+  }
+  if (fails_run(run.verdict) && run.stall >= limit) {
+    run.reason += "; the machine stalled the harness's probe for " + format_instant(run.stall) +
+                  " while it played (half the smallest tolerance is " + format_instant(limit) +
+                  (retried.empty() ? ")"
+                                   : "), as it did in each of the " +
+                                         std::to_string(retried.size()) + " attempts before");
+  }
+  run.retried = std::move(retried);
+  run.wall = std::chrono::steady_clock::now() - started;
+  return run;
+}
+
+ScenarioRun Runner::attempt(const Scenario& scenario, unsigned repetition) {
   ScenarioRun run;
   run.scenario = &scenario;
   run.repetition = repetition;

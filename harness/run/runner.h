@@ -19,6 +19,15 @@
 // session down, which ends every call, and joins its threads. A thread that still does not end is
 // reported and left detached (the run goes on).
 //
+// Attempts: a loaded machine can keep the runtime under test's threads off the CPU long enough
+// to break a timing check, or make a datagram runtime retransmit, and that is not the runtime's
+// fault. A stall probe (stall_probe.h) watches the machine while each scenario plays. A run that
+// fails (FAIL, XPASS, ERROR) while the probe saw a stall of at least half the scenario's smallest
+// timing tolerance (real time) is played again, up to `stall_retries` more times; the discarded
+// attempts stay in the result (ScenarioRun::retried) and in every report. A runtime that breaks a
+// rule breaks it on an idle machine too: when the last attempt still fails, its verdict stands,
+// and its reason says how the machine stalled.
+//
 // Seeds: the run seed is printed; each scenario run's seed derives from it, the scenario's id and
 // the repetition (scenario_seed), so a run replays with --seed and one scenario replays alone.
 #pragma once
@@ -35,6 +44,7 @@
 #include "harness/check/timing.h"
 #include "harness/model/scenario.h"
 #include "harness/model/scenario_run.h"
+#include "harness/run/stall_probe.h"
 #include "harness/seams/capture_store.h"
 #include "harness/seams/runtime_driver.h"
 
@@ -47,12 +57,15 @@ struct RunSettings {
   unsigned jobs = 1;             // scenarios run at once
   unsigned repeat = 1;           // runs of each scenario
   bool fail_fast = false;        // no new scenario starts after a failing verdict
+  unsigned stall_retries = 2;    // --stall-retries: attempts after one that failed in a stall
   // Real time the watchdog allows beyond a scenario's timeout (slow machines, shutdown).
   std::chrono::milliseconds watchdog_grace{10000};
   // Where private run directories are made; empty: a directory under $TMPDIR or /tmp.
   std::filesystem::path work_dir;
   // --update-captures: the golden check records or refreshes the goldens of passing scenarios.
   bool update_captures = false;
+  // The clock the stall probe reads (tests give one that jumps); empty: steady_clock.
+  StallProbe::Now probe_now;
 
   // The settings every timing check of the run uses.
   TimingSettings timing() const { return TimingSettings{time_scale, tolerance_scale}; }
@@ -78,7 +91,14 @@ class Runner {
 
   const RunSettings& settings() const { return settings_; }
 
+  // The stall beyond which a failing run of `scenario` is played again: half its smallest timing
+  // tolerance, in real time.
+  std::chrono::nanoseconds stall_limit(const Scenario& scenario) const;
+
  private:
+  // One attempt at the scenario.
+  ScenarioRun attempt(const Scenario& scenario, unsigned repetition);
+
   RuntimeDriver& driver_;
   RunSettings settings_;
   CaptureStore* store_;

@@ -634,6 +634,98 @@ TEST(Runner, FailFastSkipsWhatIsLeft) {
   EXPECT_NE(runs[2].reason.find("--fail-fast"), std::string::npos);
 }
 
+// A clock for the stall probe: every wake-up `late` after its instant (a machine that stalls).
+StallProbe::Now stalling(std::chrono::nanoseconds late) {
+  return [late] { return std::chrono::steady_clock::now() + late; };
+}
+
+// A clock for the stall probe that never shows lateness (an idle machine, whatever this one is).
+StallProbe::Now idle() {
+  return [] { return std::chrono::steady_clock::now() - 1h; };
+}
+
+Scenario echo_scenario() {
+  Scenario s = scenario("echo");
+  s.steps = {call_step("c1", 0)};
+  s.expect.calls = {ends_with("c1", status::kOk)};
+  return s;
+}
+
+TEST(Runner, PlaysAgainARunThatFailedInAStall) {
+  FakeDriver driver;
+  driver.wrong_answers = 1;  // the first session's stub answers wrong bytes
+  RunSettings settings = fast();
+  settings.probe_now = stalling(1s);
+  const Scenario s = echo_scenario();
+  const ScenarioRun run = Runner(driver, settings).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::pass) << run.reason;
+  EXPECT_EQ(driver.opened(), 2);
+  ASSERT_EQ(run.retried.size(), 1u);
+  EXPECT_EQ(run.retried[0].verdict, Verdict::fail);
+  EXPECT_NE(run.retried[0].reason.find("breaks"), std::string::npos) << run.retried[0].reason;
+  EXPECT_GE(run.retried[0].stall, 900ms);
+  EXPECT_GE(run.stall, 900ms);
+}
+
+TEST(Runner, AFailureThatOutlastsItsAttemptsStandsAndSaysTheMachineStalled) {
+  FakeDriver driver;
+  driver.wrong_answers = 100;  // a runtime that is wrong every time
+  RunSettings settings = fast();
+  settings.probe_now = stalling(1s);
+  settings.stall_retries = 2;
+  const Scenario s = echo_scenario();
+  const ScenarioRun run = Runner(driver, settings).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::fail);
+  EXPECT_EQ(driver.opened(), 3);
+  EXPECT_EQ(run.retried.size(), 2u);
+  EXPECT_NE(run.reason.find("the machine stalled the harness's probe for"), std::string::npos)
+      << run.reason;
+  EXPECT_NE(run.reason.find("each of the 2 attempts before"), std::string::npos) << run.reason;
+  ASSERT_FALSE(run.mismatches.empty());
+  EXPECT_EQ(run.mismatches[0].field, "call c1 output");
+}
+
+TEST(Runner, AFailureWithoutAStallIsNotPlayedAgain) {
+  FakeDriver driver;
+  driver.wrong_answers = 100;
+  RunSettings settings = fast();
+  settings.probe_now = idle();
+  const Scenario s = echo_scenario();
+  const ScenarioRun run = Runner(driver, settings).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::fail);
+  EXPECT_EQ(driver.opened(), 1);
+  EXPECT_TRUE(run.retried.empty());
+  EXPECT_EQ(run.reason.find("stalled"), std::string::npos) << run.reason;
+}
+
+TEST(Runner, APassInAStallOrNoRetriesAllowedPlaysOnce) {
+  FakeDriver driver;
+  RunSettings settings = fast();
+  settings.probe_now = stalling(1s);
+  const Scenario s = echo_scenario();
+  EXPECT_EQ(Runner(driver, settings).run_one(s).verdict, Verdict::pass);
+  EXPECT_EQ(driver.opened(), 1);
+
+  driver.wrong_answers = 100;
+  settings.stall_retries = 0;
+  const ScenarioRun run = Runner(driver, settings).run_one(s);
+  EXPECT_EQ(run.verdict, Verdict::fail);
+  EXPECT_EQ(driver.opened(), 2);
+  EXPECT_TRUE(run.retried.empty());
+  EXPECT_NE(run.reason.find("the machine stalled"), std::string::npos) << run.reason;
+}
+
+TEST(Runner, TheStallLimitIsHalfTheSmallestToleranceInRealTime) {
+  FakeDriver driver;
+  RunSettings settings;
+  settings.time_scale = 0.5;
+  Scenario s = scenario("limits");
+  s.tolerance.absolute = 100ms;  // 50 ms of real time at scale 0.5
+  EXPECT_EQ(Runner(driver, settings).stall_limit(s), 25ms);
+  settings.tolerance_scale = 4;
+  EXPECT_EQ(Runner(driver, settings).stall_limit(s), 100ms);
+}
+
 TEST(Runner, SeedsReplay) {
   EXPECT_EQ(scenario_seed(7, "a/b", 0), scenario_seed(7, "a/b", 0));
   EXPECT_NE(scenario_seed(7, "a/b", 0), scenario_seed(7, "a/b", 1));
