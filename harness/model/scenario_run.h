@@ -29,8 +29,9 @@ struct ScenarioRun {
   std::optional<CaptureCheck> capture;  // against the golden; none: no capture was checked
   std::optional<CaptureCheck> live;     // against the live capture (--live-capture)
   std::chrono::nanoseconds wall{};      // real time the scenario took, over all its attempts
-  // The worst stall the harness's probe thread saw while the scenario played (real time): how
-  // late a thread asking to wake got the CPU (harness/run/stall_probe.h).
+  // The worst stall seen while the scenario played (real time): how late a thread asking to wake
+  // got the CPU, by the stall monitor's probes or the timeline's own steps
+  // (harness/run/stall_monitor.h).
   std::chrono::nanoseconds stall{};
   // An attempt the runner discarded: it failed while the machine stalled (harness/run/runner.h).
   struct Attempt {

@@ -51,15 +51,25 @@ std::string step_label(const Scenario& scenario, std::size_t index) {
 
 }  // namespace
 
+void Playback::World::note_lag(std::chrono::steady_clock::time_point due) {
+  const auto now = lag_now ? lag_now() : std::chrono::steady_clock::now();
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - due).count();
+  std::int64_t seen = lag.load();
+  while (ns > seen && !lag.compare_exchange_weak(seen, ns)) {
+  }
+}
+
 Playback::Playback(RuntimeDriver& driver, const RunSettings& settings, CaptureStore* store,
-                   const Scenario& scenario, unsigned repetition, std::uint64_t seed,
-                   std::filesystem::path dir)
+                   const StallMonitor* monitor, const Scenario& scenario, unsigned repetition,
+                   std::uint64_t seed, std::filesystem::path dir)
     : driver_(driver),
       settings_(settings),
       scenario_(scenario),
+      monitor_(monitor),
       seed_(seed),
       dir_(std::move(dir)),
       world_(std::make_unique<World>(settings.time_scale)) {
+  world_->lag_now = settings.monitor_now;
   if (store) world_->capture = store->open(scenario, repetition);
   captured_ = world_->capture != nullptr;
 }
@@ -261,9 +271,11 @@ bool Playback::run_api_step(std::size_t index) {
   if (opens_handle(step)) target.thread = thread(step.thread)->id();
   if (step.kind == StepKind::async_cancel)
     target.async_call = static_cast<int>(call_index(step.call));
+  const auto posted = std::chrono::steady_clock::now();
   w->timeline->post(
       std::string(traits(step.kind).api) + " of " + step_label(scenario_, index),
-      [w, index, step, target] {
+      [w, index, step, target, posted] {
+        w->note_lag(posted);
         StepRecord record;
         record.step = index;
         record.began = w->clock.now();
@@ -301,6 +313,7 @@ bool Playback::run_step(std::size_t index) {
     return false;
   }
   std::this_thread::sleep_until(when);  // the timeline's schedule, not a synchronisation
+  w->note_lag(when);
   switch (traits(step.kind).runs_on) {
     case StepRunsOn::client_thread:
       if (step.kind == StepKind::call) {
@@ -494,8 +507,8 @@ void Playback::play(ScenarioRun& run) {
   w->journal = std::make_shared<Journal>(scenario_.steps.size(), std::move(calls));
 
   if (start_threads(trouble_)) {
-    probe_.emplace(settings_.probe_now);
     t0_ = w->clock.now();
+    timeline_started_ = true;
     const Duration deadline = t0_ + effective_timeout(scenario_);
     watchdog_ = w->clock.to_steady(deadline) + settings_.watchdog_grace;
     std::vector<std::size_t> order(scenario_.steps.size());
@@ -520,9 +533,10 @@ void Playback::play(ScenarioRun& run) {
     }
   }
   run.observed = observe();
-  if (probe_) {
-    probe_->stop();
-    run.stall = probe_->worst();
+  run.stall = std::chrono::nanoseconds(w->lag.load());
+  if (monitor_ && timeline_started_) {
+    run.stall = std::max(
+        run.stall, monitor_->worst(w->clock.to_steady(t0_), std::chrono::steady_clock::now()));
   }
 
   const std::string leftover = w->session->shutdown(std::chrono::seconds(1));

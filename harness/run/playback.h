@@ -4,6 +4,7 @@
 // the world and the directory are abandoned rather than destroyed under it.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -16,16 +17,17 @@
 #include "harness/run/client_thread.h"
 #include "harness/run/journal.h"
 #include "harness/run/runner.h"
-#include "harness/run/stall_probe.h"
+#include "harness/run/stall_monitor.h"
 
 namespace rpcfit::run {
 
 class Playback {
  public:
   // `store`, when not null, gives the sink of the scenario's capture.
+  // `monitor`, when not null, says how the machine stalled while it played (ScenarioRun::stall).
   Playback(RuntimeDriver& driver, const RunSettings& settings, CaptureStore* store,
-           const Scenario& scenario, unsigned repetition, std::uint64_t seed,
-           std::filesystem::path dir);
+           const StallMonitor* monitor, const Scenario& scenario, unsigned repetition,
+           std::uint64_t seed, std::filesystem::path dir);
   ~Playback();  // ends what still runs (when play() did not), then removes or abandons the world
 
   // Plays the scenario and fills run's observation and the mismatches of its expectations, or
@@ -48,6 +50,12 @@ class Playback {
     // Runs the timeline's API calls, so that one that never returns is the watchdog's to see.
     std::unique_ptr<ClientThread> timeline;
     std::map<std::string, std::uint64_t> handles;  // open_thread's, by name (timeline thread)
+    // The harness's own lateness (real time): a timeline step's wake-up after its instant, the
+    // timeline thread's start of an API call after it was posted. The worst, in nanoseconds.
+    std::atomic<std::int64_t> lag{0};
+    StallMonitor::Now lag_now;  // the clock lag is read with (RunSettings::monitor_now)
+    // Notes how late a thing due at `due` (steady_clock) got to run.
+    void note_lag(std::chrono::steady_clock::time_point due);
   };
   // What an API step needs beyond the step itself, resolved on the runner's thread.
   struct ApiTarget {
@@ -85,14 +93,15 @@ class Playback {
   RuntimeDriver& driver_;
   const RunSettings& settings_;
   const Scenario& scenario_;
+  const StallMonitor* monitor_;
   std::uint64_t seed_;
   std::filesystem::path dir_;
   std::unique_ptr<World> world_;
-  std::optional<StallProbe> probe_;  // from the timeline's start to the observation
   Duration t0_{};
   std::chrono::steady_clock::time_point watchdog_{};
   std::string stuck_;    // what the runtime under test left running when the watchdog fired
   std::string trouble_;  // the harness's own trouble (threads, a timeline past its timeout)
+  bool timeline_started_ = false;
   bool threads_ended_ = false;
   bool left_behind_ = false;
   bool captured_ = false;

@@ -55,6 +55,8 @@ std::chrono::nanoseconds Runner::stall_limit(const Scenario& scenario) const {
 }
 
 ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
+  std::call_once(monitor_once_,
+                 [this] { monitor_ = std::make_unique<StallMonitor>(settings_.monitor_now); });
   const auto started = std::chrono::steady_clock::now();
   const auto limit = stall_limit(scenario);
   std::vector<ScenarioRun::Attempt> retried;
@@ -64,7 +66,7 @@ ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
     run = attempt(scenario, repetition);
   }
   if (fails_run(run.verdict) && run.stall >= limit) {
-    run.reason += "; the machine stalled the harness's probe for " + format_instant(run.stall) +
+    run.reason += "; the machine stalled for " + format_instant(run.stall) +
                   " while it played (half the smallest tolerance is " + format_instant(limit) +
                   (retried.empty() ? ")"
                                    : "), as it did in each of the " +
@@ -94,7 +96,8 @@ ScenarioRun Runner::attempt(const Scenario& scenario, unsigned repetition) {
   }
   std::optional<Playback> playback;
   try {
-    playback.emplace(driver_, settings_, store_, scenario, repetition, run.seed, *dir);
+    playback.emplace(driver_, settings_, store_, monitor_.get(), scenario, repetition, run.seed,
+                     *dir);
   } catch (const std::exception& e) {
     std::error_code ec;
     std::filesystem::remove_all(*dir, ec);  // nothing ran in it

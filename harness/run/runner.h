@@ -21,12 +21,13 @@
 //
 // Attempts: a loaded machine can keep the runtime under test's threads off the CPU long enough
 // to break a timing check, or make a datagram runtime retransmit, and that is not the runtime's
-// fault. A stall probe (stall_probe.h) watches the machine while each scenario plays. A run that
-// fails (FAIL, XPASS, ERROR) while the probe saw a stall of at least half the scenario's smallest
-// timing tolerance (real time) is played again, up to `stall_retries` more times; the discarded
-// attempts stay in the result (ScenarioRun::retried) and in every report. A runtime that breaks a
-// rule breaks it on an idle machine too: when the last attempt still fails, its verdict stands,
-// and its reason says how the machine stalled.
+// fault. A stall monitor (stall_monitor.h) watches every CPU while the scenarios play, and the
+// playback measures how late its own timeline ran (a step's wake-up, the timeline thread's start
+// of an API call). A run that fails (FAIL, XPASS, ERROR) in a stall of at least half the
+// scenario's smallest timing tolerance (real time) is played again, up to `stall_retries` more
+// times; the discarded attempts stay in the result (ScenarioRun::retried) and in every report. A
+// runtime that breaks a rule breaks it on an idle machine too: when the last attempt still fails,
+// its verdict stands, and its reason says how the machine stalled.
 //
 // Seeds: the run seed is printed; each scenario run's seed derives from it, the scenario's id and
 // the repetition (scenario_seed), so a run replays with --seed and one scenario replays alone.
@@ -37,6 +38,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +46,7 @@
 #include "harness/check/timing.h"
 #include "harness/model/scenario.h"
 #include "harness/model/scenario_run.h"
-#include "harness/run/stall_probe.h"
+#include "harness/run/stall_monitor.h"
 #include "harness/seams/capture_store.h"
 #include "harness/seams/runtime_driver.h"
 
@@ -64,8 +66,8 @@ struct RunSettings {
   std::filesystem::path work_dir;
   // --update-captures: the golden check records or refreshes the goldens of passing scenarios.
   bool update_captures = false;
-  // The clock the stall probe reads (tests give one that jumps); empty: steady_clock.
-  StallProbe::Now probe_now;
+  // The clock the stall monitor reads (tests give one that jumps); empty: steady_clock.
+  StallMonitor::Now monitor_now;
 
   // The settings every timing check of the run uses.
   TimingSettings timing() const { return TimingSettings{time_scale, tolerance_scale}; }
@@ -102,6 +104,8 @@ class Runner {
   RuntimeDriver& driver_;
   RunSettings settings_;
   CaptureStore* store_;
+  std::once_flag monitor_once_;
+  std::unique_ptr<StallMonitor> monitor_;  // started by the first scenario run
 };
 
 }  // namespace rpcfit::run

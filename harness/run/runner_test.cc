@@ -634,13 +634,13 @@ TEST(Runner, FailFastSkipsWhatIsLeft) {
   EXPECT_NE(runs[2].reason.find("--fail-fast"), std::string::npos);
 }
 
-// A clock for the stall probe: every wake-up `late` after its instant (a machine that stalls).
-StallProbe::Now stalling(std::chrono::nanoseconds late) {
+// A clock for the stall monitor: every wake-up `late` after its instant (a machine that stalls).
+StallMonitor::Now stalling(std::chrono::nanoseconds late) {
   return [late] { return std::chrono::steady_clock::now() + late; };
 }
 
-// A clock for the stall probe that never shows lateness (an idle machine, whatever this one is).
-StallProbe::Now idle() {
+// A clock for the stall monitor that never shows lateness (an idle machine, whatever this one is).
+StallMonitor::Now idle() {
   return [] { return std::chrono::steady_clock::now() - 1h; };
 }
 
@@ -655,7 +655,7 @@ TEST(Runner, PlaysAgainARunThatFailedInAStall) {
   FakeDriver driver;
   driver.wrong_answers = 1;  // the first session's stub answers wrong bytes
   RunSettings settings = fast();
-  settings.probe_now = stalling(1s);
+  settings.monitor_now = stalling(1s);
   const Scenario s = echo_scenario();
   const ScenarioRun run = Runner(driver, settings).run_one(s);
   EXPECT_EQ(run.verdict, Verdict::pass) << run.reason;
@@ -671,15 +671,14 @@ TEST(Runner, AFailureThatOutlastsItsAttemptsStandsAndSaysTheMachineStalled) {
   FakeDriver driver;
   driver.wrong_answers = 100;  // a runtime that is wrong every time
   RunSettings settings = fast();
-  settings.probe_now = stalling(1s);
+  settings.monitor_now = stalling(1s);
   settings.stall_retries = 2;
   const Scenario s = echo_scenario();
   const ScenarioRun run = Runner(driver, settings).run_one(s);
   EXPECT_EQ(run.verdict, Verdict::fail);
   EXPECT_EQ(driver.opened(), 3);
   EXPECT_EQ(run.retried.size(), 2u);
-  EXPECT_NE(run.reason.find("the machine stalled the harness's probe for"), std::string::npos)
-      << run.reason;
+  EXPECT_NE(run.reason.find("the machine stalled for"), std::string::npos) << run.reason;
   EXPECT_NE(run.reason.find("each of the 2 attempts before"), std::string::npos) << run.reason;
   ASSERT_FALSE(run.mismatches.empty());
   EXPECT_EQ(run.mismatches[0].field, "call c1 output");
@@ -689,7 +688,7 @@ TEST(Runner, AFailureWithoutAStallIsNotPlayedAgain) {
   FakeDriver driver;
   driver.wrong_answers = 100;
   RunSettings settings = fast();
-  settings.probe_now = idle();
+  settings.monitor_now = idle();
   const Scenario s = echo_scenario();
   const ScenarioRun run = Runner(driver, settings).run_one(s);
   EXPECT_EQ(run.verdict, Verdict::fail);
@@ -701,7 +700,7 @@ TEST(Runner, AFailureWithoutAStallIsNotPlayedAgain) {
 TEST(Runner, APassInAStallOrNoRetriesAllowedPlaysOnce) {
   FakeDriver driver;
   RunSettings settings = fast();
-  settings.probe_now = stalling(1s);
+  settings.monitor_now = stalling(1s);
   const Scenario s = echo_scenario();
   EXPECT_EQ(Runner(driver, settings).run_one(s).verdict, Verdict::pass);
   EXPECT_EQ(driver.opened(), 1);
