@@ -107,7 +107,7 @@ struct ScenarioResult {
   std::string reason;          // ERROR, SKIP, XFAIL (the mark), XPASS
   double wall_ms = 0;          // real time the scenario took
   double ended_ms = 0;         // scenario time when its observation closed
-  double stall_ms = 0;         // real time: the worst stall the harness's probe saw while it played
+  double stall_ms = 0;         // real time: the worst stall seen while it played
   std::vector<Retry> retried;  // the attempts before this one, discarded for a stall
   std::vector<Mismatch> mismatches;
   std::vector<CallResult> calls;

@@ -60,10 +60,12 @@ ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
   const auto started = std::chrono::steady_clock::now();
   const auto limit = stall_limit(scenario);
   std::vector<ScenarioRun::Attempt> retried;
-  ScenarioRun run = attempt(scenario, repetition);
-  while (fails_run(run.verdict) && run.stall >= limit && retried.size() < settings_.stall_retries) {
+  bool left_behind = false;
+  ScenarioRun run = attempt(scenario, repetition, left_behind);
+  while (fails_run(run.verdict) && run.stall >= limit && !left_behind &&
+         retried.size() < settings_.stall_retries) {
     retried.push_back({run.verdict, run.reason, run.stall});
-    run = attempt(scenario, repetition);
+    run = attempt(scenario, repetition, left_behind);
   }
   if (fails_run(run.verdict) && run.stall >= limit) {
     run.reason += "; the machine stalled for " + format_instant(run.stall) +
@@ -77,7 +79,8 @@ ScenarioRun Runner::run_one(const Scenario& scenario, unsigned repetition) {
   return run;
 }
 
-ScenarioRun Runner::attempt(const Scenario& scenario, unsigned repetition) {
+ScenarioRun Runner::attempt(const Scenario& scenario, unsigned repetition, bool& left_behind) {
+  left_behind = false;
   ScenarioRun run;
   run.scenario = &scenario;
   run.repetition = repetition;
@@ -111,7 +114,7 @@ ScenarioRun Runner::attempt(const Scenario& scenario, unsigned repetition) {
       run.verdict = Verdict::error;
       run.reason = std::string("harness: ") + e.what();
     }
-    const bool left_behind = playback->left_behind();
+    left_behind = playback->left_behind();
     const bool captured = playback->captured();
     playback.reset();  // ends what still runs; removes the directory, or abandons it with the world
     // Observed to its end or to the watchdog (not an ERROR or a SKIP): the capture checks join

@@ -98,8 +98,9 @@ class Runner {
   std::chrono::nanoseconds stall_limit(const Scenario& scenario) const;
 
  private:
-  // One attempt at the scenario.
-  ScenarioRun attempt(const Scenario& scenario, unsigned repetition);
+  // One attempt at the scenario; `left_behind` says whether a thread of it could not be ended
+  // (its world, capture file included, is then still in use: no attempt may follow).
+  ScenarioRun attempt(const Scenario& scenario, unsigned repetition, bool& left_behind);
 
   RuntimeDriver& driver_;
   RunSettings settings_;
