@@ -68,6 +68,10 @@ std::string nca_status_text(std::uint32_t status) {
   return buf;
 }
 
+Retry retry_of(const run::ScenarioRun::Attempt& a) {
+  return {std::string(run::verdict_name(a.verdict)), a.reason, ms(a.stall)};
+}
+
 ScenarioResult scenario_result(const run::ScenarioRun& r) {
   const run::Scenario& s = *r.scenario;
   ScenarioResult out;
@@ -86,7 +90,7 @@ ScenarioResult scenario_result(const run::ScenarioRun& r) {
   out.wall_ms = ms(r.wall);
   out.stall_ms = ms(r.stall);
   for (const run::ScenarioRun::Attempt& a : r.retried)
-    out.retried.push_back({std::string(run::verdict_name(a.verdict)), a.reason, ms(a.stall)});
+    out.retried.push_back(retry_of(a));
   const run::Observation& o = r.observed;
   out.ended_ms = ms(o.ended_at);
   for (const run::Mismatch& m : r.mismatches)

@@ -9,6 +9,8 @@
 namespace rpcfit::reports {
 
 ScenarioResult scenario_result(const run::ScenarioRun& run);
+// One attempt the runner discarded, as the reports hold it.
+Retry retry_of(const run::ScenarioRun::Attempt& attempt);
 
 // "RPC_S_CALL_CANCELLED", or the number when the status has no name.
 std::string status_text(RpcStatus status);

@@ -45,9 +45,9 @@ void print_result(std::ostream& out, const ScenarioRun& r, unsigned repeat) {
   std::snprintf(verdict, sizeof verdict, "%-6s", std::string(run::verdict_name(r.verdict)).c_str());
   out << verdict << ' ' << run_label(r, repeat) << "  " << seconds_text(r.wall) << '\n';
   const std::string indent = "       ";
-  const reports::ScenarioResult result = reports::scenario_result(r);
-  for (std::size_t i = 0; i < result.retried.size(); ++i)
-    out << indent << reports::retry_line(result.retried[i], i, result.retried.size() + 1) << '\n';
+  for (std::size_t i = 0; i < r.retried.size(); ++i)
+    out << indent << reports::retry_line(reports::retry_of(r.retried[i]), i, r.retried.size() + 1)
+        << '\n';
   if (r.verdict == Verdict::pass) return;
   if (!r.reason.empty()) out << indent << r.reason << '\n';
   if (r.verdict == Verdict::fail || r.verdict == Verdict::xfail) {
