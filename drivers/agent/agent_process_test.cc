@@ -58,7 +58,8 @@ TEST(AgentProcess, ExchangesLinesAndKeepsStderr) {
 }
 
 TEST(AgentProcess, AnAgentThatNeverAnswersIsATimeoutThenKilled) {
-  auto p = shell("exec cat");
+  // Hung for good: not even the end of its stdin (which stop() closes first) ends it.
+  auto p = shell("exec sleep 1000");
   ASSERT_TRUE(p);
   const auto r = p->read_line(Steady::now() + 200ms, 1024);
   EXPECT_EQ(r.end, AgentProcess::End::timeout);
