@@ -193,29 +193,50 @@ AgentProcess::Read AgentProcess::read_line(Steady::time_point deadline, std::siz
   }
 }
 
+namespace {
+
+// Waits up to `patience` for `pid` to exit (on a pidfd); whether it became readable.
+void wait_for_exit(pid_t pid, std::chrono::milliseconds patience) {
+  if (patience.count() <= 0) return;
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return;
+  const auto deadline = Steady::now() + patience;
+  pollfd fd{pidfd, POLLIN, 0};
+  while (::poll(&fd, 1, remaining_ms(deadline)) < 0 && errno == EINTR) {
+  }
+  ::close(pidfd);
+}
+
+}  // namespace
+
+std::optional<std::string> AgentProcess::wait_exit(std::chrono::milliseconds patience) {
+  if (status_) return describe(*status_);
+  wait_for_exit(pid_, patience);
+  int status = 0;
+  pid_t r = -1;
+  while ((r = ::waitpid(pid_, &status, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (r != pid_) return std::nullopt;
+  status_ = status;
+  return describe(status);
+}
+
 std::string AgentProcess::stop(std::chrono::milliseconds grace) {
   if (ended_) return *ended_;
   close_fd(in_);  // an agent reading stdin sees the end and may exit by itself
-  if (grace.count() > 0) {
-    // Wait for its exit on a pidfd, bounded by the grace.
-    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-    if (pidfd >= 0) {
-      const auto deadline = Steady::now() + grace;
-      pollfd fd{pidfd, POLLIN, 0};
-      while (::poll(&fd, 1, remaining_ms(deadline)) < 0 && errno == EINTR) {
-      }
-      ::close(pidfd);
-    }
-  }
+  if (!status_) wait_for_exit(pid_, grace);
   ::kill(-pid_, SIGKILL);  // the whole group, the agent's children included
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  if (!status_) {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    status_ = status;
   }
   close_fd(out_);
   stopping_.store(true);
   if (err_reader_.joinable()) err_reader_.join();
   close_fd(err_);
-  ended_ = describe(status);
+  ended_ = describe(*status_);
   return *ended_;
 }
 

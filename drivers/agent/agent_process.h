@@ -53,6 +53,10 @@ class AgentProcess {
   // How it ended: "exited with status 0", "killed by signal 9", ... Idempotent.
   std::string stop(std::chrono::milliseconds grace);
 
+  // How the agent ended, once it has (reaped within `patience`): "exited with status 1", ...;
+  // nullopt while it runs. Not concurrently with stop().
+  std::optional<std::string> wait_exit(std::chrono::milliseconds patience);
+
   pid_t pid() const { return pid_; }
 
  private:
@@ -69,6 +73,7 @@ class AgentProcess {
   std::atomic<bool> stopping_{false};  // the stderr reader ends once it has read what is there
   std::thread err_reader_;
   std::optional<std::string> ended_;  // stop()'s answer, once given
+  std::optional<int> status_;         // its wait status, once reaped
 };
 
 }  // namespace rpcfit::agent

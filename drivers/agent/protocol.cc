@@ -75,6 +75,17 @@ std::string request_line(std::uint64_t id, std::string_view op, Json fields) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+std::string hex_of(ByteView bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(bytes.size() * 2);
+  for (const std::uint8_t b : bytes) {
+    text += kDigits[b >> 4];
+    text += kDigits[b & 15];
+  }
+  return text;
+}
+
 bool Fields::has(const char* key) const {
   return j_.is_object() && j_.contains(key);
 }
@@ -198,6 +209,11 @@ Result<Hello, std::string> hello_of(const Answer& answer, const std::vector<int>
     auto flag = c.boolean(key);
     if (!flag) return unexpected(flag.error());
     *out = *flag;
+  }
+  if (c.has("rpcfit_tuning")) {
+    auto flag = c.boolean("rpcfit_tuning");
+    if (!flag) return unexpected(flag.error());
+    h.capabilities.rpcfit_tuning = *flag;
   }
   return h;
 }

@@ -44,6 +44,9 @@ Result<Incoming, std::string> parse_line(std::string_view line);
 // The line (with its newline) of request `id`: `fields` (an object, or null) with id and op.
 std::string request_line(std::uint64_t id, std::string_view op, Json fields = nullptr);
 
+// Bytes as the protocol spells them: lowercase hex, two digits per byte, nothing between.
+std::string hex_of(ByteView bytes);
+
 // Typed reads of an answer's or event's fields, each failing with the field's name and what it
 // held instead.
 class Fields {
@@ -75,6 +78,9 @@ struct Capabilities {
   bool cancel_thread = false;
   bool access_masks = false;
   bool server_test_cancel = false;
+  // Optional; rpcfit's own agent only: it takes bind's `tuning` (the scenario's knobs for
+  // rpcfit's runtime: datagram timers, the pre-NT platform, the seed of its random choices).
+  bool rpcfit_tuning = false;
 };
 
 struct Hello {

@@ -18,7 +18,7 @@ constexpr std::uint64_t kRuntimeStream = 0x72756e74696d65;
 using OpenResult = Result<std::unique_ptr<run::DriverSession>, run::SessionError>;
 
 Unexpected<run::SessionError> trouble(std::string reason) {
-  return unexpected(run::SessionError{false, std::move(reason)});
+  return unexpected(run::SessionError{false, std::move(reason), {}});
 }
 
 std::string describe(const run::FaultEntry& entry) {
@@ -97,6 +97,10 @@ std::optional<std::string> arm_faults(const run::SessionSetup& setup, transport:
 
 }  // namespace
 
+std::uint64_t client_runtime_seed(std::uint64_t session_seed) {
+  return Random(session_seed).fork(kRuntimeStream).seed();
+}
+
 OpenResult InprocDriver::open(const run::SessionSetup& setup) {
   if (setup.scenario == nullptr || setup.clock == nullptr) {
     return trouble("inproc: a session needs a scenario and a clock");
@@ -105,7 +109,7 @@ OpenResult InprocDriver::open(const run::SessionSetup& setup) {
   const auto protseq = transport::parse_protseq(scenario.protseq);
   if (!protseq) {
     return unexpected(
-        run::SessionError{true, "the in-process runtime does not speak " + scenario.protseq});
+        run::SessionError{true, "the in-process runtime does not speak " + scenario.protseq, {}});
   }
 
   ReferenceServerSetup server_setup;
@@ -119,7 +123,7 @@ OpenResult InprocDriver::open(const run::SessionSetup& setup) {
   client_setup.legacy_platform = scenario.client.legacy_platform;
   // The runtime's own random choices (activity UUIDs) draw from a stream of the scenario's seed
   // apart from the faults' streams.
-  client_setup.seed = Random(setup.seed).fork(kRuntimeStream).seed();
+  client_setup.seed = client_runtime_seed(setup.seed);
   if (scenario.client.dg_retransmit) {
     client_setup.binding_options.dg_retransmit = *scenario.client.dg_retransmit;
   }

@@ -12,6 +12,7 @@
 // is refused at open() as harness trouble (SessionError, not a skip).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,11 @@
 #include "harness/seams/runtime_driver.h"
 
 namespace rpcfit::inproc {
+
+// The seed of the client runtime's own random choices (activity UUIDs) in a session seeded
+// `session_seed`: a stream of it apart from the faults'. rpcfit's agent takes the same, so that
+// its runtime chooses as the in-process one does.
+std::uint64_t client_runtime_seed(std::uint64_t session_seed);
 
 class InprocDriver final : public run::RuntimeDriver {
  public:

@@ -47,7 +47,7 @@ Result<std::unique_ptr<ReferenceServer>, std::string> ReferenceServer::open(
   runtime_options.stream_decorator = setup.stream_decorator;
   runtime_options.datagram_decorator = setup.datagram_decorator;
   if (setup.keep_wire) {
-    s->sink_ = std::make_shared<WireSink>(*setup.clock, nullptr);
+    s->sink_ = std::make_shared<WireSink>(*setup.clock, setup.capture);
     runtime_options.capture = s->sink_.get();
   }
   s->runtime_ = std::make_unique<rpc::Runtime>(std::move(runtime_options));
@@ -93,6 +93,8 @@ std::size_t ReferenceServer::stop(Duration bound) {
   if (stopped_) return abandoned_;
   stopped_ = true;
   abandoned_ = server_->stop(bound);
+  // A routine stop() abandoned may still send; the run's capture may go with the session.
+  if (sink_) sink_->detach_forward();
   return abandoned_;
 }
 

@@ -37,6 +37,8 @@ struct ReferenceServerSetup {
   std::filesystem::path run_dir;  // Unix sockets and queues
   // Keep the server's own view of the wire (wire()): for a client that is not rpcfit's.
   bool keep_wire = false;
+  // With keep_wire: also tee the server's PDUs here (the run's capture), or null.
+  CaptureSink* capture = nullptr;
   // Faults on what the server sends (RuntimeOptions): empty for none.
   decltype(rpc::RuntimeOptions::stream_decorator) stream_decorator;
   decltype(rpc::RuntimeOptions::datagram_decorator) datagram_decorator;

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "harness/cli/agent_command.h"
 #include "harness/cli/call_command.h"
 #include "harness/cli/capture_commands.h"
 #include "harness/cli/proxy_command.h"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   add_report_commands(app, commands);
   commands.push_back(add_list_command(app));
   commands.push_back(add_validate_command(app));
+  commands.push_back(add_agent_command(app));
 
   try {
     app.parse(argc, argv);

@@ -10,9 +10,11 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "captures/pcap_store.h"
+#include "drivers/agent/agent_driver.h"
 #include "harness/cli/drivers.h"
 #include "harness/cli/run_console.h"
 #include "harness/cli/run_folder.h"
@@ -33,6 +35,12 @@ namespace {
 
 using run::ScenarioRun;
 using run::Verdict;
+
+std::string seconds_text_of(double v) {
+  std::ostringstream text;
+  text << v;
+  return text.str();
+}
 
 std::string iso_utc(std::time_t t) {
   std::tm tm{};
@@ -123,6 +131,27 @@ void choose(const RunOptions& o, const run::Selection& selection, Chosen& chosen
   chosen.exit = 3;
 }
 
+// The driver the options name: --client-agent's, or --driver's.
+Result<std::unique_ptr<run::RuntimeDriver>, std::string> driver_for(
+    const RunOptions& o, agent::AgentDriver*& agent_driver) {
+  if (o.client_agent.empty()) return make_driver(o.driver);
+  if (o.driver != "inproc") {
+    return unexpected("--client-agent plays the client with an agent: --driver " + o.driver +
+                      " cannot go with it");
+  }
+  if (o.time_scale != 1.0) {
+    return unexpected(
+        "--client-agent: a run with an agent plays at time scale 1 (a foreign runtime's cancel "
+        "timeouts are real seconds); --time-scale " +
+        seconds_text_of(o.time_scale) + " is refused");
+  }
+  agent::AgentDriverOptions options;
+  options.client_command = o.client_agent;
+  auto made = std::make_unique<agent::AgentDriver>(std::move(options));
+  agent_driver = made.get();
+  return std::unique_ptr<run::RuntimeDriver>(std::move(made));
+}
+
 run::RunSettings settings_of(const RunOptions& o) {
   run::RunSettings settings;
   settings.time_scale = o.time_scale;
@@ -183,7 +212,8 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
     err << "rpcfit: run: --time-scale and --tolerance-scale must be positive and finite\n";
     return 2;
   }
-  auto driver = make_driver(o.driver);
+  agent::AgentDriver* agent_driver = nullptr;
+  auto driver = driver_for(o, agent_driver);
   if (!driver) {
     err << "rpcfit: run: " << driver.error() << '\n';
     return 2;
@@ -210,7 +240,9 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   out << "rpcfit run: " << chosen.scenarios.size() << " scenario(s)";
   if (settings.repeat > 1) out << " x " << settings.repeat;
   out << ", seed " << settings.seed << ", -j " << settings.jobs << ", time scale "
-      << settings.time_scale << '\n';
+      << settings.time_scale << (agent_driver ? " (an agent plays a role: real time)" : "")
+      << '\n';
+  if (agent_driver) out << "rpcfit run: client under test: " << o.client_agent << '\n';
   if (!store.live_problem().empty()) {
     out << "rpcfit run: --live-capture " << o.live_capture << ": skipped: " << store.live_problem()
         << '\n';
@@ -258,6 +290,10 @@ Command add_run_command(CLI::App& rpcfit) {
   run->add_option(
       "--driver", o->driver,
       "The runtime under test, by driver name: " + driver_names() + " (default inproc)");
+  run->add_option("--client-agent", o->client_agent,
+                  "The client under test: the command of an agent speaking "
+                  "drivers/agent/PROTOCOL.md (run by /bin/sh -c, once per scenario), e.g. "
+                  "'rpcfit agent'; plays at time scale 1");
   run->add_option("-j,--jobs", o->jobs, "Scenarios run at once (default: the number of cores)");
   run->add_option(
       "--time-scale", o->time_scale,

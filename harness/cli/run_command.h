@@ -24,6 +24,9 @@ struct RunOptions {
   std::vector<std::string> paths;  // none: scenarios/
   SelectionOptions selection;
   std::string driver = "inproc";
+  // The client under test: an agent's command (drivers/agent/PROTOCOL.md), run by /bin/sh -c;
+  // empty: the driver's own client. Implies the agent driver and time scale 1.
+  std::string client_agent;
   unsigned jobs = 0;  // 0: the number of cores
   double time_scale = 1.0;
   double tolerance_scale = 1.0;

@@ -40,6 +40,11 @@ struct ScenarioRun {
     std::chrono::nanoseconds stall{};
   };
   std::vector<Attempt> retried;  // in the order they ran; this run is the attempt after them
+  // What the runtime under test wrote (an agent's stderr, its last 64 KiB) when its session ended
+  // in the driver's trouble; empty otherwise.
+  std::string log;
+  // How far an agent's timestamps may be off scenario time; none: the runtime is in process.
+  std::optional<std::chrono::nanoseconds> alignment_error;
 };
 
 // The verdict of a run that was observed to its end (or to the watchdog, on the runtime under

@@ -34,27 +34,27 @@ class FakeSession : public DriverSession {
         for (auto& b : output)
           b = static_cast<std::uint8_t>(~b);
       }
-      return CallOutcome{true, status::kOk, std::move(output), ""};
+      return CallOutcome{true, status::kOk, std::move(output), "", std::nullopt};
     }
     if (opnum == 2) {
       lock.unlock();
       std::unique_lock shared(shared_->mu);
       shared_->cv.wait(shared, [&] { return shared_->released; });
-      return CallOutcome{false, status::kCallFailed, {}, "released"};
+      return CallOutcome{false, status::kCallFailed, {}, "released", std::nullopt};
     }
     in_call_[self] = true;
     std::optional<Duration> ends;
     for (;;) {
       if (shut_down_) {
         in_call_[self] = false;
-        return CallOutcome{false, status::kCallFailed, {}, "session shut down"};
+        return CallOutcome{false, status::kCallFailed, {}, "session shut down", std::nullopt};
       }
       const auto it = cancel_at_.find(self);
       if (it != cancel_at_.end() && it->second && clock_.now() >= *it->second) {
         in_call_[self] = false;
         cancel_at_.erase(self);
         server_calls_[server_call].result = ServerResult::discarded;
-        return CallOutcome{false, status::kCallCancelled, {}, "cancel timeout expired"};
+        return CallOutcome{false, status::kCallCancelled, {}, "cancel timeout expired", std::nullopt};
       }
       if (it != cancel_at_.end() && it->second) {
         cv_.wait_until(lock, clock_.to_steady(*it->second));
@@ -112,7 +112,7 @@ class FakeSession : public DriverSession {
         return status::kOk;
       }
     }
-    done(CallOutcome{true, status::kOk, Bytes(input.begin(), input.end()), ""});
+    done(CallOutcome{true, status::kOk, Bytes(input.begin(), input.end()), "", std::nullopt});
     return status::kOk;
   }
 
@@ -125,7 +125,7 @@ class FakeSession : public DriverSession {
       done = std::move(it->second);
       async_.erase(it);
     }
-    done(CallOutcome{false, status::kCallCancelled, {}, "cancelled"});
+    done(CallOutcome{false, status::kCallCancelled, {}, "cancelled", std::nullopt});
     return status::kOk;
   }
 
@@ -146,7 +146,7 @@ class FakeSession : public DriverSession {
       cv_.notify_all();
     }
     for (auto& [key, done] : async)
-      done(CallOutcome{false, status::kCallFailed, {}, "shut down"});
+      done(CallOutcome{false, status::kCallFailed, {}, "shut down", std::nullopt});
     return "";
   }
 

@@ -185,7 +185,9 @@ void Playback::post_call(std::size_t index) {
   const std::size_t call = call_index(step.call);
   World* w = world_.get();
   auto finish = [journal = w->journal, clock = &w->clock, call](const CallOutcome& outcome) {
-    const Duration ended = clock->now();
+    // The runtime's own stamp (an agent's), if it gave one, never later than now.
+    const Duration now = clock->now();
+    const Duration ended = outcome.ended_at ? std::min(*outcome.ended_at, now) : now;
     journal->update([&](auto&, std::vector<CallRecord>& calls) {
       CallRecord& r = calls[call];
       r.ended = true;
@@ -214,7 +216,7 @@ void Playback::post_call(std::size_t index) {
         const RpcStatus begun =
             w->session->begin_async(static_cast<int>(call), opnum, input, finish);
         if (begun != status::kOk) {
-          finish(CallOutcome{false, begun, {}, "the asynchronous call could not begin"});
+          finish(CallOutcome{false, begun, {}, "the asynchronous call could not begin", std::nullopt});
         }
       });
 }
@@ -493,6 +495,7 @@ void Playback::play(ScenarioRun& run) {
   if (!opened) {
     run.verdict = opened.error().skip ? Verdict::skip : Verdict::error;
     run.reason = opened.error().reason;
+    run.log = opened.error().log;
     return;
   }
   w->session = std::move(*opened);
@@ -539,10 +542,20 @@ void Playback::play(ScenarioRun& run) {
         run.stall, monitor_->worst(w->clock.to_steady(t0_), std::chrono::steady_clock::now()));
   }
 
+  run.alignment_error = w->session->alignment_error();
+  // The driver's trouble as it was while the scenario played: shutting down may add its own.
+  const std::optional<SessionError> driver_trouble = w->session->trouble();
   const std::string leftover = w->session->shutdown(std::chrono::seconds(1));
   const std::string threads_left = end_threads();
   std::string trouble_after = leftover;
   if (!threads_left.empty()) trouble_after += (trouble_after.empty() ? "" : "; ") + threads_left;
+
+  if (driver_trouble) {  // the runtime under test was not observed to its end: nothing is judged
+    run.verdict = Verdict::error;
+    run.reason = driver_trouble->reason;
+    run.log = driver_trouble->log;
+    return;
+  }
 
   if (!trouble_.empty()) {  // the harness's own: nothing of the runtime under test was judged
     run.verdict = Verdict::error;

@@ -215,7 +215,7 @@ TEST(Runner, AThreadNothingCanEndIsReportedAndTheRunGoesOn) {
 // that cannot register one) stays an ERROR: nothing of the runtime under test was judged.
 TEST(Runner, HarnessTroubleBeforeTheTimelineIsAnError) {
   FakeDriver driver;
-  driver.refuse = SessionError{false, "cannot open the session: no port"};
+  driver.refuse = SessionError{false, "cannot open the session: no port", {}};
   Scenario s = scenario("refused");
   s.steps = {call_step("c1", 0)};
   const ScenarioRun run = Runner(driver, fast()).run_one(s);
@@ -515,11 +515,11 @@ TEST(Runner, DriverRefusalIsAnErrorAndItsSkipASkip) {
   FakeDriver driver;
   Scenario s = scenario("refused");
   s.steps = {call_step("c1", 0)};
-  driver.refuse = SessionError{false, "no such protocol sequence"};
+  driver.refuse = SessionError{false, "no such protocol sequence", {}};
   ScenarioRun run = Runner(driver, fast()).run_one(s);
   EXPECT_EQ(run.verdict, Verdict::error);
   EXPECT_EQ(run.reason, "no such protocol sequence");
-  driver.refuse = SessionError{true, "no message queues here"};
+  driver.refuse = SessionError{true, "no message queues here", {}};
   run = Runner(driver, fast()).run_one(s);
   EXPECT_EQ(run.verdict, Verdict::skip);
   EXPECT_EQ(run.reason, "no message queues here");

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct SessionSetup {
 struct SessionError {
   bool skip = false;
   std::string reason;
+  std::string log;  // what the runtime under test wrote (an agent's stderr), for the report
 };
 
 // How a call ended.
@@ -44,6 +46,9 @@ struct CallOutcome {
   RpcStatus status = status::kOk;  // RPC_S_OK when it returned
   Bytes output;                    // what the call returned (empty unless it returned)
   std::string detail;
+  // When the call ended by the runtime's own clock, in scenario time (an agent's timestamp,
+  // aligned); none: when the driver returned it.
+  std::optional<Duration> ended_at;
 };
 
 class DriverSession {
@@ -73,6 +78,12 @@ class DriverSession {
   virtual std::vector<ServerCallRecord> server_calls() const = 0;
   virtual std::uint64_t fault_seed() const = 0;
   virtual std::string faults_injected() const = 0;
+  // The driver's own trouble during the session (an agent that crashed, hung up or wrote what
+  // is not a message): the scenario is an ERROR with it, never judged. None: there was none.
+  virtual std::optional<SessionError> trouble() const { return std::nullopt; }
+  // How far the runtime's timestamps may be off scenario time (an agent's clock alignment); none:
+  // the runtime shares the runner's clock.
+  virtual std::optional<Duration> alignment_error() const { return std::nullopt; }
 
   // Ends every call still in progress (sync calls return to their threads, async calls complete)
   // and stops the server, abandoning routines still running after `bound` (scenario time).

@@ -60,6 +60,12 @@ Result<bool, std::string> check_faults(ProxyTransport transport,
 Result<std::unique_ptr<Proxy>, std::string> Proxy::start(ProxyOptions options) {
   auto checked = check_faults(options.transport, options.faults);
   if (!checked) return unexpected(checked.error());
+  if (!options.unix_listen.empty() && options.transport != ProxyTransport::tcp) {
+    return unexpected(std::string("a proxy over Unix sockets carries streams only"));
+  }
+  if (options.unix_listen.empty() != options.unix_upstream.empty()) {
+    return unexpected(std::string("a proxy over Unix sockets needs both of its socket files"));
+  }
   if (options.upstream.port == 0) {
     return unexpected("upstream " + options.upstream.to_string() + ": port 0 is not an address");
   }
@@ -78,10 +84,12 @@ Proxy::Proxy(ProxyOptions options)
 
 Proxy::Conversation Proxy::next_conversation() {
   std::lock_guard lock(mu_);
-  const std::uint64_t index = plans_.size();
-  auto plan =
-      std::make_shared<FaultPlan>(options_.faults, Random(options_.seed).fork(index).seed());
-  plans_.push_back(plan);
+  const std::uint64_t index = conversations_++;
+  auto plan = options_.shared_plan ? options_.shared_plan
+                                   : std::make_shared<FaultPlan>(
+                                         options_.faults, Random(options_.seed).fork(index).seed());
+  // The shared plan is counted once.
+  if (!options_.shared_plan || plans_.empty()) plans_.push_back(plan);
   return Conversation{index, plan};
 }
 
@@ -124,7 +132,7 @@ std::string Proxy::describe_counters() const {
 
 std::uint64_t Proxy::conversations() const {
   std::lock_guard lock(mu_);
-  return plans_.size();
+  return conversations_;
 }
 
 std::uint64_t Proxy::upstream_failures() const {

@@ -43,6 +43,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -51,6 +52,7 @@
 #include <vector>
 
 #include "drivers/fault/fault_plan.h"
+#include "drivers/transport/protseq.h"
 #include "harness/core/clock.h"
 #include "harness/core/endpoint.h"
 #include "harness/core/result.h"
@@ -68,6 +70,18 @@ struct ProxyOptions {
   ProxyTransport transport = ProxyTransport::tcp;
   std::vector<FaultSpec> faults;
   std::uint64_t seed = 0;
+  // One plan for every conversation, instead of a plan per conversation from `faults` and
+  // `seed`: a PDU's nth counts over the whole run, as in the in-process driver. Give `faults`
+  // its specs too: start() checks those.
+  std::shared_ptr<FaultPlan> shared_plan;
+  // Streams over Unix sockets instead of TCP (rpcfit's ncacn_np and ncalrpc, whose endpoints
+  // are socket files in a run directory): listen at `unix_listen`, connect to `unix_upstream`.
+  // `upstream` is then the endpoint captures name the server by, `listen` what listening()
+  // reports, and each client is named by transport's next synthesized client endpoint of
+  // `unix_protseq`.
+  std::filesystem::path unix_listen;
+  std::filesystem::path unix_upstream;
+  transport::Protseq unix_protseq = transport::Protseq::ncacn_np;
   const Clock* clock = nullptr;     // scenario time of delays; nullptr: default_clock()
   CaptureSink* capture = nullptr;   // nullptr: none; must outlive the proxy
   Duration udp_idle = seconds(60);  // a UDP mapping without traffic for this long is forgotten
@@ -124,6 +138,7 @@ class Proxy {
  private:
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<FaultPlan>> plans_;
+  std::uint64_t conversations_ = 0;
   std::uint64_t upstream_failures_ = 0;
   mutable std::mutex log_mu_;
 };

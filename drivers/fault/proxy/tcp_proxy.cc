@@ -38,10 +38,12 @@ constexpr std::size_t kMaxConnections = 256;
 
 class TcpProxy final : public Proxy {
  public:
-  TcpProxy(ProxyOptions options, Fd listener)
+  TcpProxy(ProxyOptions options, Fd listener, transport::internal::OwnedSocketFile file = {})
       : Proxy(std::move(options)),
         listener_(std::move(listener)),
-        listening_(socket_local_endpoint(listener_.get())) {
+        listening_(options_.unix_listen.empty() ? socket_local_endpoint(listener_.get())
+                                                : options_.listen),
+        socket_file_(std::move(file)) {
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~TcpProxy() override { stop(); }
@@ -61,6 +63,8 @@ class TcpProxy final : public Proxy {
       c.link.waker.wake();
     ending.clear();  // joins
     listener_.reset();
+    transport::internal::remove_socket_file(socket_file_);
+    socket_file_ = {};
   }
 
  private:
@@ -92,18 +96,22 @@ class TcpProxy final : public Proxy {
 
   Fd listener_;
   const Endpoint listening_;
-  Waker stop_;  // never consumed
+  transport::internal::OwnedSocketFile socket_file_;  // Unix: the listening socket's file
+  Waker stop_;                                        // never consumed
   std::mutex stop_mu_;
   std::thread acceptor_;
   std::mutex mu_;
   std::list<Connection> connections_;  // guarded by mu_
 };
 
-// A TCP connection to `upstream`, made before `until` unless `waker` is woken; the message says why
-// not.
-Result<Fd, std::string> connect_upstream(const Endpoint& upstream, const Waker& waker,
+// A connection to the upstream (TCP, or the Unix socket file), made before `until` unless
+// `waker` is woken; the message says why not.
+Result<Fd, std::string> connect_upstream(const ProxyOptions& options, const Waker& waker,
                                          const Clock& clock, Duration until) {
-  const SocketAddress address = to_socket_address(upstream);
+  const bool unix_socket = !options.unix_upstream.empty();
+  const SocketAddress address = unix_socket
+                                    ? transport::internal::unix_address(options.unix_upstream)
+                                    : to_socket_address(options.upstream);
   Fd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return unexpected(errno_text("socket", errno));
   const WaitResult w = connect_socket(fd.get(), address, &waker, clock, until);
@@ -123,7 +131,7 @@ Result<Fd, std::string> connect_upstream(const Endpoint& upstream, const Waker& 
 void TcpProxy::Connection::run() {
   const std::string name = "connection " + std::to_string(conversation_.index);
   const Duration until = link.clock.now() + proxy_.options_.connect_timeout;
-  auto connected = connect_upstream(proxy_.options_.upstream, link.waker, link.clock, until);
+  auto connected = connect_upstream(proxy_.options_, link.waker, link.clock, until);
   if (!connected) {
     if (!link.waker.pending()) {
       proxy_.count_upstream_failure();
@@ -135,9 +143,13 @@ void TcpProxy::Connection::run() {
     return;
   }
   link.upstream = std::move(*connected);
-  link.upstream_ep = socket_peer_endpoint(link.upstream.get());
-  set_nodelay(link.client.get());
-  set_nodelay(link.upstream.get());
+  const bool unix_socket = !proxy_.options_.unix_upstream.empty();
+  link.upstream_ep =
+      unix_socket ? proxy_.options_.upstream : socket_peer_endpoint(link.upstream.get());
+  if (!unix_socket) {
+    set_nodelay(link.client.get());
+    set_nodelay(link.upstream.get());
+  }
   link.tee_opened();
   auto log = [this](const std::string& line) { proxy_.log(line); };
   FaultPlan& plan = *conversation_.plan;
@@ -181,7 +193,9 @@ void TcpProxy::accept_loop() {
       }
       continue;
     }
-    const Endpoint client = to_endpoint(address);
+    const Endpoint client = options_.unix_listen.empty()
+                                ? to_endpoint(address)
+                                : transport::internal::next_synthetic_client(options_.unix_protseq);
     bool made = true;
     {
       std::lock_guard lock(mu_);
@@ -207,7 +221,41 @@ void TcpProxy::accept_loop() {
 
 }  // namespace
 
+namespace {
+
+// A listening Unix stream socket at `path`, its file recorded for removal.
+Result<std::pair<Fd, transport::internal::OwnedSocketFile>, std::string> unix_listener(
+    const std::filesystem::path& path) {
+  transport::internal::UnixEndpoint ep;
+  ep.display = path.string();
+  ep.path = path;
+  if (auto cleared = transport::internal::clear_stale_socket(ep); !cleared) {
+    return unexpected(cleared.error());
+  }
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return unexpected(errno_text("socket", errno));
+  auto file = transport::internal::bind_socket_file(fd.get(), ep);
+  if (!file) return unexpected(file.error());
+  if (::listen(fd.get(), SOMAXCONN) != 0) {
+    const int err = errno;
+    transport::internal::remove_socket_file(*file);
+    return unexpected(errno_text("listen", err));
+  }
+  return std::make_pair(std::move(fd), std::move(*file));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Proxy>, std::string> start_tcp(ProxyOptions options) {
+  if (!options.unix_listen.empty()) {
+    auto listener = unix_listener(options.unix_listen);
+    if (!listener) {
+      return unexpected("cannot listen on " + options.unix_listen.string() + ": " +
+                        listener.error());
+    }
+    return std::unique_ptr<Proxy>(
+        new TcpProxy(std::move(options), std::move(listener->first), std::move(listener->second)));
+  }
   auto listener = bound_socket(options.listen, SOCK_STREAM);
   if (!listener)
     return unexpected("cannot listen on " + options.listen.to_string() + ": " + listener.error());
