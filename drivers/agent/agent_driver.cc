@@ -193,6 +193,7 @@ OpenResult AgentDriver::open(const run::SessionSetup& setup) {
     proxy.transport = *carried;
     proxy.faults = specs;
     proxy.shared_plan = parts.plan;
+    proxy.blackhole_keeps_close = true;  // as the in-process driver's decorators
     proxy.clock = setup.clock;
     proxy.capture = parts.proxy_wire.get();
     auto started = fault::Proxy::start(std::move(proxy));

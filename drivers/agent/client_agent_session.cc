@@ -12,6 +12,8 @@ constexpr RpcStatus kLinkFailed = 1766;
 // How long the agent gets to end its calls and answer shutdown (real time), and then to exit.
 constexpr std::chrono::seconds kShutdownPatience{10};
 constexpr std::chrono::milliseconds kExitGrace{2000};
+// How long wire() waits for the proxy to pass on what had reached it (real time).
+constexpr std::chrono::milliseconds kSettlePatience{2000};
 // Server::stop's bound when the session is destroyed without shutdown() (scenario time).
 constexpr Duration kDestroyBound = std::chrono::seconds(5);
 
@@ -214,6 +216,13 @@ RpcStatus ClientAgentSession::cancel_async(int key, bool abortive) {
   return status_of(link_.request("cancel_async", fields), "cancel_async");
 }
 
+std::vector<run::WirePdu> ClientAgentSession::wire() const {
+  if (!parts_.proxy_wire) return parts_.server->wire();
+  // What the agent sent before it answered is on the proxy's sockets by now: let it through.
+  parts_.proxy->settle(kSettlePatience);
+  return parts_.proxy_wire->pdus();
+}
+
 std::string ClientAgentSession::faults_injected() const {
   if (!parts_.plan) return "";
   auto counters = parts_.plan->describe_counters();
@@ -245,6 +254,10 @@ std::string ClientAgentSession::shutdown(Duration bound) {
     // rest; then the agent waits for those and exits (shutdown).
     const auto deadline = [] { return AgentLink::Steady::now() + kShutdownPatience; };
     auto ended = link_.request("end_calls", nullptr, deadline());
+    // What the server sends while it stops reaches no call of the client's (in the in-process
+    // driver the client has closed its side and reads no more): not the run's capture. What the
+    // client still sends (a datagram activity's owed ack) is.
+    if (parts_.proxy_wire) parts_.proxy_wire->forward_client_only();
     parts_.server->stop(bound);
     auto answer = ended ? link_.request("shutdown", nullptr, deadline()) : ended;
     if (!answer) {

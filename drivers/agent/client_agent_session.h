@@ -57,15 +57,15 @@ class ClientAgentSession final : public run::DriverSession {
                         std::function<void(const run::CallOutcome&)> done) override;
   RpcStatus cancel_async(int key, bool abortive) override;
 
-  std::vector<run::WirePdu> wire() const override {
-    return parts_.proxy_wire ? parts_.proxy_wire->pdus() : parts_.server->wire();
-  }
+  // The proxy's view, once it has passed on what had reached it; else the server's.
+  std::vector<run::WirePdu> wire() const override;
   std::vector<run::ServerCallRecord> server_calls() const override {
     return parts_.server->calls();
   }
   std::uint64_t fault_seed() const override { return parts_.seed; }
   std::string faults_injected() const override;
   std::optional<run::SessionError> trouble() const override;
+  run::ForeignSide foreign_side() const override { return run::ForeignSide::client; }
   std::optional<Duration> alignment_error() const override { return parts_.alignment.error; }
 
   // The agent ends its calls and exits (shutdown), then the server stops.

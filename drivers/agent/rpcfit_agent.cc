@@ -472,6 +472,9 @@ bool read_line(std::istream& in, std::string& line) {
 }  // namespace
 
 int serve_agent(std::istream& in, std::ostream& out, std::ostream& log) {
+  // A stream tied to `out` (std::cin is, to std::cout) would flush it on every read, from the
+  // reader's thread, racing the threads that write answers: untied while the session lasts.
+  std::ostream* const tied = in.tie(nullptr);
   Session session(out, log);
   std::string line;
   int status = 2;
@@ -487,6 +490,7 @@ int serve_agent(std::istream& in, std::ostream& out, std::ostream& log) {
     }
   }
   session.close();
+  in.tie(tied);
   return status;
 }
 

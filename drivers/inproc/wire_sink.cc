@@ -18,7 +18,7 @@ void WireSink::pdu(const CapturedPdu& pdu) {
   } else {
     keep(pdu.time, out, pdu.transport, pdu.bytes);
   }
-  if (forward_ != nullptr) forward_->pdu(pdu);
+  if (forward_ != nullptr && (out || !client_only_)) forward_->pdu(pdu);
 }
 
 void WireSink::keep(Timestamp time, bool out, TransportKind transport, Bytes bytes) {
@@ -76,6 +76,11 @@ bool WireSink::wait_until(const std::function<bool(const std::vector<run::WirePd
                           std::chrono::milliseconds patience) const {
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, patience, [&] { return done(pdus_); });
+}
+
+void WireSink::forward_client_only() {
+  std::lock_guard lock(mu_);
+  client_only_ = true;
 }
 
 void WireSink::detach_forward() {

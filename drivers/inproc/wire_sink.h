@@ -38,12 +38,16 @@ class WireSink final : public CaptureSink {
   // Stops forwarding: the run's sink may go with the session, while a call stuck past it may
   // still send.
   void detach_forward();
+  // From now on forwards only what the client sends: the client has ended its calls and reads no
+  // more, so what reaches it after is not what it received.
+  void forward_client_only();
 
  private:
   const Clock& clock_;
   mutable std::mutex mu_;  // also serializes the forwarded callbacks
   mutable std::condition_variable cv_;
   CaptureSink* forward_;
+  bool client_only_ = false;
   // One direction of a stream connection, cut into PDUs as a receiver cuts it.
   struct Stream {
     Endpoint src;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "harness/check/capture_diff.h"
+#include "harness/check/foreign_view.h"
 #include "harness/check/witness.h"
 
 namespace rpcfit::run {
@@ -37,6 +38,30 @@ GoldenOutcome check_golden(const Scenario& scenario, const Observation& observed
     diff = compare(*in.golden, actual, [&](Timestamp expected) {
       return tolerance_for(scenario.tolerance, interval_before(scenario, expected), timing);
     });
+  }
+  if (observed.foreign != ForeignSide::none) {
+    // Goldens are rpcfit's own runtime's in both roles; a foreign side is judged against them.
+    if (in.update) out.detail = "not updated: goldens are recorded with rpcfit's runtime alone";
+    in.update = false;
+    if (exists) {
+      const auto judged = compare(
+          judged_view(*in.golden, observed.foreign), judged_view(actual, observed.foreign),
+          [&](Timestamp expected) {
+            return tolerance_for(scenario.tolerance, interval_before(scenario, expected), timing);
+          });
+      if (judged.same && !diff->same) {
+        // What is not the runtime's to decide differs: shown, not judged.
+        out.status = "match";
+        out.detail = std::string("the ") +
+                     (observed.foreign == ForeignSide::client ? "client" : "server") +
+                     "'s PDUs match on what the rules constrain; the rest differs, as "
+                     "information: " +
+                     diff->summary();
+        out.diff = diff->lines;
+        return result;
+      }
+      if (!judged.same) diff = judged;
+    }
   }
   if (in.update) {
     if (in.passing) {

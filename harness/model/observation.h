@@ -58,6 +58,11 @@ struct WirePdu {
   Bytes bytes;
 };
 
+// Which side of the wire a runtime under test sent, when it is not rpcfit's own: its PDUs are
+// judged against the golden on what the rules constrain, the reference peer's shown as
+// information (harness/check/foreign_view.h). none: rpcfit's runtime played both sides.
+enum class ForeignSide : std::uint8_t { none, client, server };
+
 struct Observation {
   std::vector<StepRecord> steps;
   std::vector<CallRecord> calls;
@@ -66,6 +71,7 @@ struct Observation {
   std::uint64_t fault_seed = 0;
   std::string faults_injected;  // "drop=1 latency=4", empty for none
   Duration ended_at{};          // when the scenario's observation closed
+  ForeignSide foreign = ForeignSide::none;
   // The wall-clock stamp of the scenario's start, as the run's clock gives captures their times:
   // a capture's PDU at stamp t happened at scenario time t - capture_origin.
   Timestamp capture_origin{};

@@ -216,7 +216,8 @@ void Playback::post_call(std::size_t index) {
         const RpcStatus begun =
             w->session->begin_async(static_cast<int>(call), opnum, input, finish);
         if (begun != status::kOk) {
-          finish(CallOutcome{false, begun, {}, "the asynchronous call could not begin", std::nullopt});
+          finish(
+              CallOutcome{false, begun, {}, "the asynchronous call could not begin", std::nullopt});
         }
       });
 }
@@ -485,6 +486,7 @@ Observation Playback::observe() const {
   o.fault_seed = world_->session->fault_seed();
   o.faults_injected = world_->session->faults_injected();
   o.ended_at = world_->clock.now() - t0_;
+  o.foreign = world_->session->foreign_side();
   o.capture_origin = world_->clock.wall(t0_);
   return o;
 }

@@ -84,6 +84,8 @@ class DriverSession {
   // How far the runtime's timestamps may be off scenario time (an agent's clock alignment); none:
   // the runtime shares the runner's clock.
   virtual std::optional<Duration> alignment_error() const { return std::nullopt; }
+  // The side of the wire a runtime that is not rpcfit's own played (golden comparison).
+  virtual ForeignSide foreign_side() const { return ForeignSide::none; }
 
   // Ends every call still in progress (sync calls return to their threads, async calls complete)
   // and stops the server, abandoning routines still running after `bound` (scenario time).

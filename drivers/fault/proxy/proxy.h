@@ -79,6 +79,10 @@ struct ProxyOptions {
   // `upstream` is then the endpoint captures name the server by, `listen` what listening()
   // reports, and each client is named by transport's next synthesized client endpoint of
   // `unix_protseq`.
+  // A blackholed TCP direction still passes its sender's end of stream on (the socket closes
+  // though its bytes vanished), as the in-process fault decorators do; by default it does not,
+  // as on a network that loses every packet.
+  bool blackhole_keeps_close = false;
   std::filesystem::path unix_listen;
   std::filesystem::path unix_upstream;
   transport::Protseq unix_protseq = transport::Protseq::ncacn_np;
@@ -111,6 +115,11 @@ class Proxy {
   // Stops accepting, ends every conversation (queued PDUs are lost) and joins the proxy's threads.
   // Idempotent; the counters stay readable.
   virtual void stop() = 0;
+  // Waits (real time, up to `patience`) until the proxy has passed on, and teed, everything that
+  // had reached it by the call: no bytes wait unread on its sockets and none read are still being
+  // decided or due (a PDU a delay fault holds for later is not waited for). Whether it got there.
+  // For an observer that must see what a peer sent before it said it had.
+  virtual bool settle(std::chrono::milliseconds patience) = 0;
 
   const ProxyOptions& options() const { return options_; }
   std::uint64_t injected(FaultKind kind) const;

@@ -50,6 +50,22 @@ class TcpProxy final : public Proxy {
 
   Endpoint listening() const override { return listening_; }
 
+  bool settle(std::chrono::milliseconds patience) override {
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    for (;;) {
+      bool settled = true;
+      {
+        std::lock_guard lock(mu_);
+        for (const auto& c : connections_)
+          settled = settled && (c.done() || c.link.settled());
+      }
+      if (settled || stop_.pending()) return settled;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      // The pumps signal nothing; they are looked at again shortly (a bounded poll).
+      wait_wake(stop_, clock_, clock_.now() + std::chrono::microseconds(500));
+    }
+  }
+
   void stop() override {
     std::lock_guard stop_lock(stop_mu_);
     stop_.wake();
@@ -74,7 +90,10 @@ class TcpProxy final : public Proxy {
         : link(std::move(client), client_ep, proxy.clock_, proxy.options_.capture),
           proxy_(proxy),
           conversation_(std::move(conversation)),
-          thread_([this] { run(); }) {}
+          thread_([this] {
+            link.blackhole_keeps_close = proxy_.options_.blackhole_keeps_close;
+            run();
+          }) {}
     ~Connection() { thread_.join(); }
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;

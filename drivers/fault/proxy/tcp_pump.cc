@@ -1,5 +1,7 @@
 #include "drivers/fault/proxy/tcp_pump.h"
 
+#include <sys/ioctl.h>
+
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -40,6 +42,14 @@ void TcpLink::tee_pdu(Direction direction, const Bytes& bytes) {
                            c2s ? upstream_ep : client_ep, bytes});
 }
 
+bool TcpLink::settled() const {
+  for (const Fd* fd : {&client, &upstream}) {
+    int unread = 0;
+    if (fd->valid() && ::ioctl(fd->get(), FIONREAD, &unread) == 0 && unread > 0) return false;
+  }
+  return !busy[0].load() && !busy[1].load();
+}
+
 void TcpLink::tee_opened() {
   std::lock_guard lock(tee_mu);
   if (capture != nullptr) capture->connection_opened(clock.wall_now(), client_ep, upstream_ep);
@@ -77,8 +87,11 @@ void TcpPump::run() {
     std::optional<Duration> until;
     if (!steps_.empty()) until = ready_time(steps_.front());
     const bool reading = !src_eof_ && queued_ < kMaxQueued;
+    std::atomic<bool>& busy = link_.busy[static_cast<int>(direction_)];
+    busy.store(until && *until <= link_.clock.now());  // a step due now is being written
     const WaitResult waited = reading ? wait_fd(src_, POLLIN, &link_.waker, link_.clock, until)
                                       : wait_wake(link_.waker, link_.clock, until);
+    busy.store(true);
     switch (waited.outcome) {
       case WaitOutcome::woken:
       case WaitOutcome::failed:  // the wait itself failed: end as on a stop rather than spin
@@ -202,7 +215,8 @@ void TcpPump::end_of_stream() {
 }
 
 void TcpPump::finish() {
-  if (blackholed_) return;  // a hung network passes no end of stream either
+  // A hung network passes no end of stream either, unless asked to.
+  if (blackholed_ && !link_.blackhole_keeps_close) return;
   ::shutdown(dst_, SHUT_WR);
   link_.tee_closed(direction_);
 }

@@ -42,6 +42,12 @@ struct TcpLink {
   Waker waker;
   Fd client;
   Fd upstream;
+  // Per direction: the pump is between a wake-up and its next wait with nothing due before it
+  // (settled() reads it after the sockets, so a PDU read is never missed in between).
+  std::atomic<bool> busy[2] = {false, false};
+  bool blackhole_keeps_close = false;  // ProxyOptions'; set before the pumps start
+  // Nothing unread on either socket, and neither pump busy.
+  bool settled() const;
   const Endpoint client_ep;
   Endpoint upstream_ep;
   const Clock& clock;

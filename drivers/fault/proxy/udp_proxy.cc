@@ -1,7 +1,9 @@
 // The UDP proxy: one thread polls the listening socket and every mapping's upstream socket, and
 // sends the datagrams it holds back (delay) when they are due.
 #include <poll.h>
+
 #include <sys/socket.h>
+#include <condition_variable>
 
 #include <algorithm>
 #include <cerrno>
@@ -67,6 +69,15 @@ class UdpProxy final : public Proxy {
 
   Endpoint listening() const override { return listening_; }
 
+  bool settle(std::chrono::milliseconds patience) override {
+    // The loop counts each pass that found nothing to read and nothing due; one that begins
+    // after this call saw everything that had arrived by it.
+    std::unique_lock lock(settle_mu_);
+    const std::uint64_t asked = ++settle_asked_;
+    poke_.wake();
+    return settle_cv_.wait_for(lock, patience, [&] { return quiet_ >= asked; });
+  }
+
   void stop() override {
     std::lock_guard lock(stop_mu_);
     stop_.wake();
@@ -94,6 +105,11 @@ class UdpProxy final : public Proxy {
   std::map<Endpoint, std::shared_ptr<Mapping>> mappings_;
   std::multimap<std::pair<Duration, std::uint64_t>, Scheduled> scheduled_;  // (due, order)
   std::uint64_t order_ = 0;
+  Waker poke_;  // settle() wants a pass
+  std::mutex settle_mu_;
+  std::condition_variable settle_cv_;
+  std::uint64_t settle_asked_ = 0;  // guarded by settle_mu_
+  std::uint64_t quiet_ = 0;         // the last settle request a quiet pass answered
   std::thread thread_;
 };
 
@@ -105,25 +121,42 @@ void UdpProxy::loop() {
     run_due();
     expire_idle();
     // One ppoll over many descriptors (wait_fd waits on one): the stop Waker first, so that a
-    // stop wins, then the listening socket and every mapping's upstream socket.
-    fds.assign({{stop_.fd(), POLLIN, 0}, {listener_.get(), POLLIN, 0}});
+    // stop wins, then settle()'s, the listening socket and every mapping's upstream socket.
+    fds.assign({{stop_.fd(), POLLIN, 0}, {poke_.fd(), POLLIN, 0}, {listener_.get(), POLLIN, 0}});
     polled.clear();
     for (const auto& [client, m] : mappings_) {
       fds.push_back({m->upstream.get(), POLLIN, 0});
       polled.push_back(m);
     }
+    // A settle request is answered by a pass that finds nothing to read and nothing due.
+    std::uint64_t asked = 0;
+    {
+      std::lock_guard lock(settle_mu_);
+      asked = settle_asked_;
+    }
+    poke_.consume();
+    if (asked > quiet_) {
+      timespec now{0, 0};
+      const bool due = !scheduled_.empty() && scheduled_.begin()->first.first <= clock_.now();
+      if (!due && ::ppoll(fds.data() + 2, fds.size() - 2, &now, nullptr) == 0) {
+        std::lock_guard lock(settle_mu_);
+        quiet_ = asked;
+        settle_cv_.notify_all();
+      }
+    }
     // Wake for the next due datagram, and at least once a second to expire idle mappings.
     Duration wake = clock_.now() + std::chrono::seconds(1);
     if (!scheduled_.empty()) wake = std::min(wake, scheduled_.begin()->first.first);
+    if (asked > quiet_) wake = clock_.now();  // not quiet yet: another pass at once
     const auto left = clock_.real_remaining(Deadline(wake)).value_or(Duration{0});
     timespec ts{static_cast<time_t>(left.count() / 1'000'000'000),
                 static_cast<long>(left.count() % 1'000'000'000)};
     const int ready = ::ppoll(fds.data(), fds.size(), &ts, nullptr);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0 || fds[0].revents != 0) return;
-    if (fds[1].revents != 0) from_client(buffer);
+    if (fds[2].revents != 0) from_client(buffer);
     for (std::size_t i = 0; i < polled.size(); ++i) {
-      if (fds[i + 2].revents != 0) from_upstream(polled[i], buffer);
+      if (fds[i + 3].revents != 0) from_upstream(polled[i], buffer);
     }
   }
 }
