@@ -89,6 +89,8 @@ ScenarioResult scenario_result(const run::ScenarioRun& r) {
   out.reason = r.reason;
   out.wall_ms = ms(r.wall);
   out.stall_ms = ms(r.stall);
+  out.log = r.log;
+  if (r.alignment_error) out.alignment_ms = ms(*r.alignment_error);
   for (const run::ScenarioRun::Attempt& a : r.retried)
     out.retried.push_back(retry_of(a));
   const run::Observation& o = r.observed;

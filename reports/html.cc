@@ -108,6 +108,12 @@ void append_header(std::string& out, const RunReport& r) {
   out += "<p class=\"sub\">started <b>" + xml_text(r.started_at) + "</b> \u00b7 " +
          xml_text(format_ms(r.wall_ms)) + " ms wall \u00b7 driver <b>" + xml_text(r.driver) +
          "</b> \u00b7 rpcfit " + xml_text(r.tool_version) + "</p>";
+  if (!r.targets.empty()) {
+    out += "<ul class=\"targets\">";
+    for (const Target& target : r.targets)
+      out += "<li>" + xml_text(target.line()) + "</li>";
+    out += "</ul>";
+  }
   out +=
       "<div class=\"totals\"><span class=\"tot\"><b>" + std::to_string(t.runs) + "</b> runs</span>";
   for (std::string_view v : kVerdicts) {

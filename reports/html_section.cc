@@ -199,6 +199,8 @@ void append_scenario_section(std::string& out, const ScenarioResult& s, std::str
   meta(out, "seed", code(std::to_string(s.seed)));
   meta(out, "repetition", std::to_string(s.repetition + 1));
   meta(out, "ended at", xml_text(format_ms(s.ended_ms)) + " ms");
+  if (s.alignment_ms)
+    meta(out, "agent clock", "\u00b1" + xml_text(format_ms(*s.alignment_ms)) + " ms");
   out += "</dl>";
   if (!s.reason.empty())
     out += "<p class=\"reason r-" + v + "\"><b>" + xml_text(s.verdict) + ":</b> " +
@@ -206,6 +208,10 @@ void append_scenario_section(std::string& out, const ScenarioResult& s, std::str
   for (std::size_t i = 0; i < s.retried.size(); ++i)
     out += "<p class=\"retry\">" + xml_text(retry_line(s.retried[i], i, s.retried.size() + 1)) +
            "</p>";
+  if (!s.log.empty()) {
+    out += "<details class=\"log\"><summary>The agent's stderr</summary><pre class=\"diff\">" +
+           xml_text(s.log) + "</pre></details>";
+  }
   append_mismatches(out, s);
   if (s.capture) append_capture(out, "Capture", *s.capture);
   if (s.live_capture) append_capture(out, "Live capture", *s.live_capture);

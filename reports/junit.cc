@@ -356,6 +356,7 @@ void append_testcase(std::string& out, const ScenarioResult& s, unsigned repeat)
   out += ">\n";
   append_outcome(out, s);
   out += "      <system-out>" + xml_text(system_out(s)) + "</system-out>\n";
+  if (!s.log.empty()) out += "      <system-err>" + xml_text(s.log) + "</system-err>\n";
   out += "    </testcase>\n";
 }
 
@@ -372,6 +373,19 @@ void append_properties(std::string& out, const RunReport& report) {
   out += "    <properties>\n";
   for (const auto& [name, value] : properties)
     out += "      <property" + attr("name", name) + attr("value", value) + "/>\n";
+  // Who played each role: "client.driver", "client.command", "client.implementation", ...
+  for (const Target& t : report.targets) {
+    const std::pair<const char*, std::string> fields[] = {
+        {"driver", t.driver},
+        {"command", t.command},
+        {"implementation", t.implementation},
+        {"version", t.version},
+        {"protocol", std::to_string(t.protocol)},
+    };
+    for (const auto& [name, value] : fields) {
+      out += "      <property" + attr("name", t.role + "." + name) + attr("value", value) + "/>\n";
+    }
+  }
   out += "    </properties>\n";
 }
 

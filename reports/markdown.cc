@@ -122,7 +122,10 @@ std::string settings_line(const RunReport& report) {
   out += " · driver " + markdown_inline(report.driver) + " · rpcfit " +
          markdown_inline(report.tool_version);
   if (!report.started_at.empty()) out += " · started " + markdown_inline(report.started_at);
-  return out + "\n\n";
+  out += "\n\n";
+  for (const Target& t : report.targets)
+    out += "- " + markdown_inline(t.line()) + "\n";
+  return report.targets.empty() ? out : out + "\n";
 }
 
 // What `rpcfit run` prints as its replay line: each failing scenario's file once, the seed and

@@ -88,4 +88,16 @@ Totals RunReport::totals() const {
   return t;
 }
 
+std::string Target::line() const {
+  std::string text = role + ": ";
+  if (command.empty())
+    return text + (implementation.empty() ? "rpcfit" : implementation) +
+           (version.empty() ? "" : " " + version) + " (" + driver + ")";
+  text += driver + " `" + command + "`";
+  if (!implementation.empty()) {
+    text += " (" + implementation + " " + version + ", protocol " + std::to_string(protocol) + ")";
+  }
+  return text;
+}
+
 }  // namespace rpcfit::reports

@@ -103,12 +103,14 @@ struct ScenarioResult {
   std::vector<std::string> rules;
   unsigned repetition = 0;  // 0-based
   std::uint64_t seed = 0;
-  std::string verdict;         // PASS, FAIL, ERROR, SKIP, XFAIL, XPASS
-  std::string reason;          // ERROR, SKIP, XFAIL (the mark), XPASS
-  double wall_ms = 0;          // real time the scenario took
-  double ended_ms = 0;         // scenario time when its observation closed
-  double stall_ms = 0;         // real time: the worst stall seen while it played
-  std::vector<Retry> retried;  // the attempts before this one, discarded for a stall
+  std::string verdict;                 // PASS, FAIL, ERROR, SKIP, XFAIL, XPASS
+  std::string reason;                  // ERROR, SKIP, XFAIL (the mark), XPASS
+  double wall_ms = 0;                  // real time the scenario took
+  double ended_ms = 0;                 // scenario time when its observation closed
+  double stall_ms = 0;                 // real time: the worst stall seen while it played
+  std::vector<Retry> retried;          // the attempts before this one, discarded for a stall
+  std::string log;                     // ERROR: what an agent wrote to stderr (its last 64 KiB)
+  std::optional<double> alignment_ms;  // an agent's clock against scenario time: the error
   std::vector<Mismatch> mismatches;
   std::vector<CallResult> calls;
   std::vector<StepResult> steps;
@@ -145,6 +147,20 @@ struct Totals {
   std::size_t failing() const { return failed + errors + xpass; }
 };
 
+// Who played a role (client or server): rpcfit's runtime in process, or an agent, with what its
+// hello said.
+struct Target {
+  std::string role;     // client, server
+  std::string driver;   // inproc, agent
+  std::string command;  // the agent's command; empty in process
+  std::string implementation;
+  std::string version;
+  int protocol = 0;  // the agent protocol's version; 0 in process
+
+  // "client: agent `python3 agent.py` (example 0.1, protocol 1)", "server: rpcfit (in process)".
+  std::string line() const;
+};
+
 struct RunReport {
   std::string tool_version;  // rpcfit's version
   std::string driver;        // "inproc"
@@ -152,6 +168,7 @@ struct RunReport {
   double wall_ms = 0;
   std::uint64_t seed = 0;
   RunSettings settings;
+  std::vector<Target> targets;            // per role; older reports: none
   std::vector<ScenarioResult> scenarios;  // in run order: by id, then repetition
 
   Totals totals() const;

@@ -102,6 +102,8 @@ Json json_of(const ScenarioResult& s) {
          {"ended_ms", s.ended_ms},
          {"stall_ms", s.stall_ms},
          {"retried", std::move(retried)},
+         {"log", s.log},
+         {"alignment_ms", s.alignment_ms ? Json(*s.alignment_ms) : Json(nullptr)},
          {"mismatches", std::move(mismatches)},
          {"calls", std::move(calls)},
          {"steps", std::move(steps)},
@@ -250,6 +252,10 @@ ScenarioResult scenario_of(const Reader& r) {
   s.ended_ms = r.number("ended_ms");
   // reports written before the runner watched for stalls lack these
   if (r.has("stall_ms")) s.stall_ms = r.number("stall_ms");
+  if (r.has("log")) s.log = r.str("log");
+  if (r.has("alignment_ms") && !r.at("alignment_ms").is_null()) {
+    s.alignment_ms = r.number("alignment_ms");
+  }
   if (r.has("retried")) {
     for (const Reader& a : r.list("retried"))
       s.retried.push_back({a.str("verdict"), a.str("reason"), a.number("stall_ms")});
@@ -346,6 +352,15 @@ std::string to_json_text(const RunReport& report) {
   Json scenarios = Json::array();
   for (const ScenarioResult& s : report.scenarios)
     scenarios.push_back(json_of(s));
+  Json targets = Json::array();
+  for (const Target& target : report.targets) {
+    targets.push_back(Json{{"role", target.role},
+                           {"driver", target.driver},
+                           {"command", target.command},
+                           {"implementation", target.implementation},
+                           {"version", target.version},
+                           {"protocol", target.protocol}});
+  }
   Json j{{"schema", std::string(kSchemaName)},
          {"version", kSchemaVersion},
          {"tool", "rpcfit"},
@@ -355,6 +370,7 @@ std::string to_json_text(const RunReport& report) {
          {"wall_ms", report.wall_ms},
          {"seed", seed_text(report.seed)},
          {"settings", std::move(settings)},
+         {"targets", std::move(targets)},
          {"totals", std::move(totals)},
          {"scenarios", std::move(scenarios)}};
   return j.dump(2) + "\n";
@@ -397,6 +413,13 @@ Result<RunReport, std::string> parse_report(std::string_view text, const std::st
     report.settings.fail_fast = s.boolean("fail_fast");
     if (s.has("stall_retries")) {
       report.settings.stall_retries = static_cast<unsigned>(s.count("stall_retries", UINT32_MAX));
+    }
+    if (r.has("targets")) {
+      for (const Reader& t : r.list("targets")) {
+        report.targets.push_back(Target{t.str("role"), t.str("driver"), t.str("command"),
+                                        t.str("implementation"), t.str("version"),
+                                        static_cast<int>(t.count("protocol", 1000))});
+      }
     }
     for (const Reader& item : r.list("scenarios"))
       report.scenarios.push_back(scenario_of(item));

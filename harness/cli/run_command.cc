@@ -50,6 +50,22 @@ std::string iso_utc(std::time_t t) {
   return buf;
 }
 
+// Who played each role: the agent driver's targets (with its agent's hello), or rpcfit's
+// runtime in process in both.
+std::vector<reports::Target> targets_of(const agent::AgentDriver* agent_driver) {
+  std::vector<reports::Target> targets;
+  if (agent_driver == nullptr) {
+    for (const char* role : {"client", "server"})
+      targets.push_back(reports::Target{role, "inproc", "", "rpcfit", RPCFIT_VERSION, 0});
+    return targets;
+  }
+  for (const agent::TargetInfo& t : agent_driver->targets()) {
+    targets.push_back(reports::Target{t.role, t.driver, t.command, t.implementation,
+                                      t.command.empty() ? RPCFIT_VERSION : t.version, t.protocol});
+  }
+  return targets;
+}
+
 reports::RunReport build_report(const RunOptions& o, const run::RunSettings& settings,
                                 const std::string& driver, const std::vector<ScenarioRun>& runs,
                                 std::time_t started, std::chrono::nanoseconds wall) {
@@ -240,8 +256,7 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   out << "rpcfit run: " << chosen.scenarios.size() << " scenario(s)";
   if (settings.repeat > 1) out << " x " << settings.repeat;
   out << ", seed " << settings.seed << ", -j " << settings.jobs << ", time scale "
-      << settings.time_scale << (agent_driver ? " (an agent plays a role: real time)" : "")
-      << '\n';
+      << settings.time_scale << (agent_driver ? " (an agent plays a role: real time)" : "") << '\n';
   if (agent_driver) out << "rpcfit run: client under test: " << o.client_agent << '\n';
   if (!store.live_problem().empty()) {
     out << "rpcfit run: --live-capture " << o.live_capture << ": skipped: " << store.live_problem()
@@ -258,8 +273,9 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
 
   if (tally.failed() > 0) print_failures(out, runs, settings);
   if (o.update_captures) print_golden_updates(runs, out);
-  const reports::RunReport report =
+  reports::RunReport report =
       build_report(o, settings, (*driver)->name(), runs, started_at, elapsed);
+  report.targets = targets_of(agent_driver);
   int status = tally.failed() > 0 ? 1 : 0;
   if (auto problem = reports::write_report_files(store.folder(), report)) {
     err << "rpcfit: run: " << *problem << '\n';

@@ -80,6 +80,27 @@ std::string totals(const Tally& t, std::size_t n) {
   return s.str();
 }
 
+namespace {
+
+// How much of an agent's stderr the failure summary shows.
+constexpr std::size_t kLogLines = 8;
+
+// The last `n` lines of `text`, without their newlines.
+std::vector<std::string> last_lines(const std::string& text, std::size_t n) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(n));
+  return lines;
+}
+
+}  // namespace
+
 void print_failures(std::ostream& out, const std::vector<ScenarioRun>& runs,
                     const run::RunSettings& settings) {
   out << "\nFailures:\n";
@@ -93,6 +114,11 @@ void print_failures(std::ostream& out, const std::vector<ScenarioRun>& runs,
     if (!r.reason.empty()) out << "      " << r.reason << '\n';
     for (const auto& m : r.mismatches)
       out << "      " << run::to_string(m) << '\n';
+    if (!r.log.empty()) {
+      out << "      the agent's stderr, its last lines (all of it in the reports):\n";
+      for (const std::string& line : last_lines(r.log, kLogLines))
+        out << "        | " << line << '\n';
+    }
     files.push_back(r.scenario->loc.file);
   }
   out << "Replay: "

@@ -54,7 +54,8 @@ class FakeSession : public DriverSession {
         in_call_[self] = false;
         cancel_at_.erase(self);
         server_calls_[server_call].result = ServerResult::discarded;
-        return CallOutcome{false, status::kCallCancelled, {}, "cancel timeout expired", std::nullopt};
+        return CallOutcome{
+            false, status::kCallCancelled, {}, "cancel timeout expired", std::nullopt};
       }
       if (it != cancel_at_.end() && it->second) {
         cv_.wait_until(lock, clock_.to_steady(*it->second));
