@@ -84,6 +84,24 @@ void AgentLink::on_event(std::function<void(const Event&)> handler) {
 
 Result<Answer, std::string> AgentLink::request(std::string_view op, Json fields,
                                                std::optional<Steady::time_point> deadline) {
+  auto answer = exchange(op, std::move(fields), deadline);
+  if (!answer || answer->ok) return answer;
+  std::lock_guard lock(mu_);
+  fail_locked("could not carry out " + std::string(op) + ": " + answer->error);
+  return unexpected(failure_->reason);
+}
+
+std::optional<std::string> AgentLink::wait_exit(std::chrono::milliseconds patience) {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  if (reader_.joinable()) reader_.join();
+  return process_ ? process_->wait_exit(patience) : std::nullopt;
+}
+
+Result<Answer, std::string> AgentLink::exchange(std::string_view op, Json fields,
+                                                std::optional<Steady::time_point> deadline) {
   std::uint64_t id = 0;
   std::string line;
   {
@@ -115,10 +133,6 @@ Result<Answer, std::string> AgentLink::request(std::string_view op, Json fields,
   std::optional<Answer> answer = std::move(it->second.answer);
   pending_.erase(it);
   if (!answer) return unexpected(failure_->reason);
-  if (!answer->ok) {
-    fail_locked("could not carry out " + std::string(op) + ": " + answer->error);
-    return unexpected(failure_->reason);
-  }
   return std::move(*answer);
 }
 

@@ -69,6 +69,13 @@ class AgentLink {
   // answers or fails). An answer with ok: false fails the link; a deadline that passes does not.
   Result<Answer, std::string> request(std::string_view op, Json fields = nullptr,
                                       std::optional<Steady::time_point> deadline = std::nullopt);
+  // As request(), but an answer with ok: false is returned, not the link's failure: for the
+  // protocol check, which asks what must be refused.
+  Result<Answer, std::string> exchange(std::string_view op, Json fields = nullptr,
+                                       std::optional<Steady::time_point> deadline = std::nullopt);
+  // The agent's process, once the conversation has ended: whether it exited by itself within
+  // `patience`, and how.
+  std::optional<std::string> wait_exit(std::chrono::milliseconds patience);
 
   // Aligns the agent's clock with `clock` from `rounds` clock requests (the shortest round trip).
   Result<Alignment, std::string> align(const Clock& clock, int rounds);

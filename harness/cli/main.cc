@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_list_command(app));
   commands.push_back(add_validate_command(app));
   commands.push_back(add_agent_command(app));
+  commands.push_back(add_check_agent_command(app));
 
   try {
     app.parse(argc, argv);
