@@ -157,7 +157,7 @@ OpenResult AgentDriver::open(const run::SessionSetup& setup) {
   LinkOptions link_options;
   link_options.role = "client";
   link_options.argv = argv_of(options_.client_command);
-  link_options.cwd = *dir;
+  link_options.private_dir = *dir;  // its working directory stays rpcfit's: relative paths work
   link_options.hello_patience = options_.hello_patience;
   auto link = AgentLink::start(link_options);
   if (!link) return trouble(link.error().reason, link.error().log);
@@ -206,13 +206,21 @@ OpenResult AgentDriver::open(const run::SessionSetup& setup) {
   parts.server = std::move(*server);
 
   auto alignment = (*link)->align(*setup.clock, kAlignRounds);
-  if (!alignment) return trouble(alignment.error(), (*link)->failure()->log);
+  if (!alignment) {
+    const auto failure = (*link)->failure();
+    return trouble(failure ? failure->reason : (*link)->name() + ": " + alignment.error(),
+                   failure ? failure->log : "");
+  }
   parts.alignment = *alignment;
   Json fields = Json::object();
   fields["binding"] = binding;
   if ((*link)->hello().capabilities.rpcfit_tuning) fields["tuning"] = tuning_of(scenario, setup);
   auto bound = (*link)->request("bind", fields);
-  if (!bound) return trouble(bound.error(), (*link)->failure()->log);
+  if (!bound) {
+    const auto failure = (*link)->failure();
+    return trouble(failure ? failure->reason : (*link)->name() + ": " + bound.error(),
+                   failure ? failure->log : "");
+  }
   auto status = Fields(bound->fields, "bind").status("status");
   if (!status) return trouble((*link)->name() + ": " + status.error());
   if (*status != status::kOk) {

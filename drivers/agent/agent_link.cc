@@ -32,7 +32,10 @@ std::string command_of(const std::vector<std::string>& argv) {
 
 Result<std::unique_ptr<AgentLink>, LinkFailure> AgentLink::start(const LinkOptions& options) {
   std::unique_ptr<AgentLink> link(new AgentLink(options));
-  auto process = AgentProcess::start(options.argv, options.cwd);
+  std::vector<std::string> env;
+  if (!options.private_dir.empty())
+    env.push_back("RPCFIT_AGENT_DIR=" + options.private_dir.string());
+  auto process = AgentProcess::start(options.argv, options.cwd, env);
   if (!process) {
     return unexpected(LinkFailure{link->name() + ": " + process.error(), {}});
   }
@@ -45,7 +48,7 @@ Result<std::unique_ptr<AgentLink>, LinkFailure> AgentLink::start(const LinkOptio
   auto answer = link->request("hello", fields, Steady::now() + options.hello_patience);
   std::optional<std::string> trouble;
   if (!answer) {
-    trouble = answer.error();
+    if (!link->failure()) trouble = answer.error();  // else the failure says it already
   } else if (auto hello = hello_of(*answer, {kProtocolVersion}); !hello) {
     trouble = hello.error();
   } else if (std::find(hello->capabilities.roles.begin(), hello->capabilities.roles.end(),
@@ -55,8 +58,8 @@ Result<std::unique_ptr<AgentLink>, LinkFailure> AgentLink::start(const LinkOptio
     std::lock_guard lock(link->mu_);
     link->hello_ = *hello;
   }
-  if (trouble) {
-    link->fail(*trouble);
+  if (trouble || !answer) {
+    if (trouble) link->fail(*trouble);
     LinkFailure failure = *link->failure();
     link->stop(std::chrono::milliseconds(0));
     failure.log = link->process_->stderr_tail();
@@ -123,8 +126,8 @@ Result<Answer, std::string> AgentLink::exchange(std::string_view op, Json fields
   if (deadline) {
     if (!cv_.wait_until(lock, *deadline, done)) {
       pending_.erase(id);
-      return unexpected(describe("no answer to " + std::string(op) + " (request " +
-                                 std::to_string(id) + ") in time"));
+      return unexpected("no answer to " + std::string(op) + " (request " + std::to_string(id) +
+                        ") in time");
     }
   } else {
     cv_.wait(lock, done);

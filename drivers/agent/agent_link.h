@@ -28,9 +28,10 @@
 namespace rpcfit::agent {
 
 struct LinkOptions {
-  std::string role;               // client or server: the role hello asks for
-  std::vector<std::string> argv;  // the agent's command
-  std::filesystem::path cwd;      // its working directory (private, 0700)
+  std::string role;                   // client or server: the role hello asks for
+  std::vector<std::string> argv;      // the agent's command
+  std::filesystem::path cwd;          // its working directory; empty: rpcfit's
+  std::filesystem::path private_dir;  // its own directory (0700), given as $RPCFIT_AGENT_DIR
   std::chrono::milliseconds hello_patience{10000};
 };
 

@@ -42,7 +42,8 @@ void close_fd(int& fd) {
 }  // namespace
 
 Result<std::unique_ptr<AgentProcess>, std::string> AgentProcess::start(
-    const std::vector<std::string>& argv, const std::filesystem::path& cwd) {
+    const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+    const std::vector<std::string>& env) {
   if (argv.empty() || argv[0].empty()) return unexpected(std::string("no agent command given"));
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return unexpected(std::string("pipe: ") + std::strerror(errno));
@@ -80,8 +81,14 @@ Result<std::unique_ptr<AgentProcess>, std::string> AgentProcess::start(
   for (const auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e)
+    envp.push_back(*e);
+  for (const auto& e : env)
+    envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  const int failed = ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
+  const int failed = ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(in[0]);
@@ -97,6 +104,7 @@ Result<std::unique_ptr<AgentProcess>, std::string> AgentProcess::start(
   p->in_ = in[1];
   p->out_ = out[0];
   p->err_ = err[0];
+  p->pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   p->err_reader_ = std::thread([raw = p.get()] { raw->drain_stderr(); });
   return p;
 }
@@ -172,13 +180,17 @@ AgentProcess::Read AgentProcess::read_line(Steady::time_point deadline, std::siz
       return {End::too_long, {}, "a line longer than " + std::to_string(max_line) + " bytes"};
     }
     if (out_ < 0) return {End::closed, {}, "the agent closed its stdout"};
-    pollfd fd{out_, POLLIN, 0};
-    const int ready = ::poll(&fd, 1, remaining_ms(deadline));
+    pollfd fds[2] = {{out_, POLLIN, 0}, {pidfd_, POLLIN, 0}};
+    const int ready = ::poll(fds, pidfd_ >= 0 ? 2 : 1, remaining_ms(deadline));
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) return {End::error, {}, std::string("poll: ") + std::strerror(errno)};
     if (ready == 0) {
       if (Steady::now() < deadline) continue;  // poll's wait is capped; the deadline is not yet
       return {End::timeout, {}, "no line by the deadline"};
+    }
+    if (fds[0].revents == 0) {
+      // Exited, and what it wrote has been read; a child of its holds the pipe open.
+      return {End::closed, {}, "the agent exited"};
     }
     char buf[4096];  // buffered_ stays under max_line + sizeof buf
     const ssize_t n = ::read(out_, buf, sizeof buf);
@@ -236,6 +248,7 @@ std::string AgentProcess::stop(std::chrono::milliseconds grace) {
   stopping_.store(true);
   if (err_reader_.joinable()) err_reader_.join();
   close_fd(err_);
+  close_fd(pidfd_);
   ended_ = describe(*status_);
   return *ended_;
 }

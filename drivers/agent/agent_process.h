@@ -26,9 +26,11 @@ class AgentProcess {
  public:
   static constexpr std::size_t kStderrTail = 64 * 1024;
 
-  // Starts argv[0] (a path, or a name looked up on PATH) with argv, in `cwd`.
+  // Starts argv[0] (a path, or a name looked up on PATH) with argv, in `cwd` (empty: this
+  // process's), with this process's environment and `env` ("NAME=value") added.
   static Result<std::unique_ptr<AgentProcess>, std::string> start(
-      const std::vector<std::string>& argv, const std::filesystem::path& cwd);
+      const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+      const std::vector<std::string>& env = {});
   ~AgentProcess();  // stops it, at once
   AgentProcess(const AgentProcess&) = delete;
   AgentProcess& operator=(const AgentProcess&) = delete;
@@ -43,7 +45,8 @@ class AgentProcess {
     std::string line;    // End::line: without its newline
     std::string reason;  // otherwise
   };
-  // The next line of the agent's stdout, of at most `max_line` bytes, by `deadline`.
+  // The next line of the agent's stdout, of at most `max_line` bytes, by `deadline`. closed when
+  // its stdout ended, or when the agent exited while a child of its holds its stdout open.
   Read read_line(std::chrono::steady_clock::time_point deadline, std::size_t max_line);
 
   // The last kStderrTail bytes the agent wrote to stderr so far.
@@ -67,6 +70,7 @@ class AgentProcess {
   int in_ = -1;
   int out_ = -1;
   int err_ = -1;
+  int pidfd_ = -1;        // readable once the agent exited
   std::string buffered_;  // stdout read but not yet returned
   mutable std::mutex err_mu_;
   std::string err_tail_;

@@ -261,7 +261,8 @@ std::string ClientAgentSession::shutdown(Duration bound) {
     parts_.server->stop(bound);
     auto answer = ended ? link_.request("shutdown", nullptr, deadline()) : ended;
     if (!answer) {
-      report = answer.error();
+      const auto failure = link_.failure();
+      report = failure ? failure->reason : link_.name() + ": " + answer.error();
     } else if (auto left = Fields(answer->fields, "shutdown").text("left"); !left) {
       report = left.error();
     } else if (!left->empty()) {

@@ -106,7 +106,7 @@ ProtocolCheck check_agent(const std::string& command, const std::filesystem::pat
   LinkOptions options;
   options.role = "client";
   options.argv = AgentDriver::argv_of(command);
-  options.cwd = run_dir;
+  options.private_dir = run_dir;
   auto started = AgentLink::start(options);
   if (!started) {
     c.step("hello", started.error().reason);
