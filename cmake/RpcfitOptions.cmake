@@ -47,9 +47,13 @@ function(rpcfit_module)
                         rpcfit_warnings rpcfit_sanitizers)
 endfunction()
 
-# rpcfit_test(NAME <name> LABEL <unit|component|integration|conformance> SOURCES ... DEPS ...)
+# rpcfit_test(NAME <name> LABEL <unit|component|integration|conformance> [TIMEOUT <s, 180>]
+#             SOURCES ... DEPS ...)
 function(rpcfit_test)
-  cmake_parse_arguments(T "" "NAME;LABEL" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME;LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 180)
+  endif()
   if(NOT RPCFIT_BUILD_TESTS)
     return()
   endif()
@@ -60,7 +64,8 @@ function(rpcfit_test)
     RPCFIT_PUBLIC_CAPTURES="${RPCFIT_PUBLIC_CAPTURES}"
     RPCFIT_SPEC_DIR="${RPCFIT_SPEC_DIR}"
     RPCFIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL} TIMEOUT 180 DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL} TIMEOUT ${T_TIMEOUT}
+                       DISCOVERY_TIMEOUT 60)
 endfunction()
 
 # rpcfit_fuzzer(NAME <name> SOURCES ... DEPS ...): a libFuzzer target (clang-fuzz preset only).

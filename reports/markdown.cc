@@ -12,6 +12,25 @@
 namespace rpcfit::reports {
 namespace {
 
+// "client: agent `python3 a.py` (impl 1, protocol 1)": the command as a code span, fenced with
+// more backticks than it holds.
+std::string target_line(const Target& t) {
+  if (t.command.empty()) return markdown_inline(t.line());
+  std::size_t run = 0, longest = 0;
+  for (const char c : t.command) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(longest + 1, '`');
+  std::string text =
+      markdown_inline(t.role + ": " + t.driver + " ") + fence + " " + t.command + " " + fence;
+  if (!t.implementation.empty()) {
+    text += markdown_inline(" (" + t.implementation + " " + t.version + ", protocol " +
+                            std::to_string(t.protocol) + ")");
+  }
+  return text;
+}
+
 // GitHub refuses a step summary over 1 MiB; these keep a run with thousands of failures well
 // under it while showing enough to start on.
 constexpr std::size_t kMaxTableRows = 100;
@@ -124,7 +143,7 @@ std::string settings_line(const RunReport& report) {
   if (!report.started_at.empty()) out += " · started " + markdown_inline(report.started_at);
   out += "\n\n";
   for (const Target& t : report.targets)
-    out += "- " + markdown_inline(t.line()) + "\n";
+    out += "- " + target_line(t) + "\n";
   return report.targets.empty() ? out : out + "\n";
 }
 

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
 
+#include "drivers/agent/protocol_check.h"
 #include "harness/run/runner.h"
 #include "scenarios/loader.h"
 
@@ -196,6 +198,40 @@ TEST(AgentDriver, ARunWithAnAgentPlaysAtTimeScaleOne) {
   const run::ScenarioRun run = runner.run_one(scenario);
   EXPECT_EQ(run.verdict, run::Verdict::error);
   EXPECT_THAT(run.reason, HasSubstr("time scale 1"));
+}
+
+// The protocol's conformance check (rpcfit check-agent) passes rpcfit's own agent and the
+// Python one, and stops a misbehaving one at the step it breaks.
+class CheckAgent : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NE(::mkdtemp(dir_), nullptr); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  char dir_[64] = "/tmp/rpcfit-check-agent-XXXXXX";
+};
+
+TEST_F(CheckAgent, RpcfitsOwnAgentSpeaksTheProtocol) {
+  const ProtocolCheck check = check_agent(std::string(RPCFIT_EXECUTABLE) + " agent", dir_);
+  for (const auto& step : check.steps)
+    EXPECT_TRUE(step.ok) << step.name << ": " << step.detail;
+  EXPECT_TRUE(check.ok());
+  EXPECT_EQ(check.steps.back().name, "exits after shutdown");
+}
+
+TEST_F(CheckAgent, ThePythonAgentSpeaksTheProtocol) {
+  const ProtocolCheck check = check_agent(python_agent("stdlib_agent.py"), dir_);
+  for (const auto& step : check.steps)
+    EXPECT_TRUE(step.ok) << step.name << ": " << step.detail;
+  EXPECT_TRUE(check.ok());
+  EXPECT_EQ(check.steps.size(), 12u);
+}
+
+TEST_F(CheckAgent, AMisbehavingAgentFailsAtTheStepItBreaks) {
+  const ProtocolCheck check =
+      check_agent(python_agent("misbehaving_agent.py", "garbage-in-call"), dir_);
+  EXPECT_FALSE(check.ok());
+  ASSERT_FALSE(check.steps.empty());
+  EXPECT_EQ(check.steps.back().name, "a call");
+  EXPECT_THAT(check.steps.back().detail, HasSubstr("not a protocol message"));
 }
 
 }  // namespace

@@ -238,7 +238,15 @@ int run_command(const RunOptions& o, std::ostream& out, std::ostream& err) {
   choose(o, *selection, chosen, out, err);
   if (chosen.exit) return *chosen.exit;
 
-  const run::RunSettings settings = settings_of(o);
+  run::RunSettings settings = settings_of(o);
+  if (!o.known_failures.empty()) {
+    auto known = run::read_known_failures(o.known_failures);
+    if (!known) {
+      err << "rpcfit: run: --known-failures: " << known.error() << '\n';
+      return 2;
+    }
+    settings.known_failures = std::make_shared<const run::KnownFailures>(std::move(*known));
+  }
   // The run folder, made before anything runs: a run that cannot keep its results does not start.
   const bool default_folder = o.out.empty();
   captures::PcapStoreOptions store_options;
@@ -310,6 +318,9 @@ Command add_run_command(CLI::App& rpcfit) {
                   "The client under test: the command of an agent speaking "
                   "drivers/agent/PROTOCOL.md (run by /bin/sh -c, once per scenario), e.g. "
                   "'rpcfit agent'; plays at time scale 1");
+  run->add_option("--known-failures", o->known_failures,
+                  "The target's known failures: lines of a scenario id, glob or rule id and the "
+                  "reason; their FAILs become XFAIL, a listed scenario that passes XPASS");
   run->add_option("-j,--jobs", o->jobs, "Scenarios run at once (default: the number of cores)");
   run->add_option(
       "--time-scale", o->time_scale,

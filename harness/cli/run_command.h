@@ -27,7 +27,8 @@ struct RunOptions {
   // The client under test: an agent's command (drivers/agent/PROTOCOL.md), run by /bin/sh -c;
   // empty: the driver's own client. Implies the agent driver and time scale 1.
   std::string client_agent;
-  unsigned jobs = 0;  // 0: the number of cores
+  std::string known_failures;  // a known-failures file (harness/model/known_failures.h)
+  unsigned jobs = 0;           // 0: the number of cores
   double time_scale = 1.0;
   double tolerance_scale = 1.0;
   std::optional<std::uint64_t> seed;  // none: a fresh one

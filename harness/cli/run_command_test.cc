@@ -491,3 +491,62 @@ TEST_F(RunCommand, ProgressLineOnATerminal) {
 
 }  // namespace
 }  // namespace rpcfit::cli
+
+namespace rpcfit::cli {
+namespace {
+
+const std::string kStdlibAgent =
+    std::string("/usr/bin/python3 ") + RPCFIT_SOURCE_DIR + "/drivers/agent/agents/stdlib_agent.py";
+
+// --client-agent plays at time scale 1: a smaller one is refused before anything runs.
+TEST_F(RunCommand, AClientAgentRefusesAnotherTimeScale) {
+  write("deny.yaml", deny_scenario("server/deny"));
+  const auto r = rpcfit({"run", dir_.string(), "--client-agent", kStdlibAgent, "--time-scale",
+                         "0.2", "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "plays at time scale 1")) << r.err;
+  EXPECT_TRUE(ids_with(r.out, "PASS").empty()) << r.out;
+}
+
+// Through an agent, the run's header and every report say who played each role.
+TEST_F(RunCommand, ReportsNameTheAgentThatPlayedTheClient) {
+  write("deny.yaml", deny_scenario("server/deny"));
+  const auto out = dir_ / "agent-out";
+  const auto r = rpcfit({"run", dir_.string(), "--client-agent", kStdlibAgent, "--out",
+                         out.string(), "--root", dir_.string()});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "client under test: " + kStdlibAgent)) << r.out;
+  auto read = [&](const char* name) {
+    std::ifstream in(out / name);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  EXPECT_TRUE(contains(read("report.json"), "\"implementation\": \"python-stdlib-co\""));
+  EXPECT_TRUE(
+      contains(read("junit.xml"), "name=\"client.implementation\" value=\"python-stdlib-co\""));
+  EXPECT_TRUE(contains(read("report.html"), "client: agent `" + kStdlibAgent));
+  EXPECT_TRUE(contains(read("summary.md"), "client: agent ` " + kStdlibAgent + " `"))
+      << read("summary.md");
+}
+
+TEST_F(RunCommand, KnownFailuresTurnAFailIntoAnXfailAndAPassIntoAnXpass) {
+  write("deny-ok.yaml", deny_scenario("server/deny-ok", "", "RPC_S_OK"));
+  write("deny.yaml", deny_scenario("server/deny"));
+  const std::string known = write("known.txt",
+                                  "# the target's\n"
+                                  "server/deny-ok  denies as it should, unlike the scenario\n"
+                                  "server/deny     fixed since\n");
+  const auto r = run({"--known-failures", known});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;  // the XPASS fails the run
+  EXPECT_EQ(ids_with(r.out, "XFAIL"), std::vector<std::string>{"server/deny-ok"}) << r.out;
+  EXPECT_EQ(ids_with(r.out, "XPASS"), std::vector<std::string>{"server/deny"}) << r.out;
+  EXPECT_TRUE(contains(r.out, "known.txt:3: fixed since")) << r.out;
+  const auto broken = run({"--known-failures", write("bad.txt", "server/deny\n")});
+  EXPECT_EQ(broken.status, 2) << broken.out << broken.err;
+  EXPECT_TRUE(contains(broken.err, "bad.txt:1: server/deny: a known failure needs its reason"))
+      << broken.err;
+}
+
+}  // namespace
+}  // namespace rpcfit::cli

@@ -124,6 +124,7 @@ ScenarioRun Runner::attempt(const Scenario& scenario, unsigned repetition, bool&
       try {
         if (store_ && captured && !left_behind) check_captures(*store_, settings_, scenario, run);
         judge(scenario, run);
+        if (settings_.known_failures) apply_known_failures(*settings_.known_failures, run);
       } catch (const std::exception& e) {
         run.verdict = Verdict::error;
         run.reason = std::string("harness: ") + e.what();

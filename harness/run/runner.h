@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "harness/check/timing.h"
+#include "harness/model/known_failures.h"
 #include "harness/model/scenario.h"
 #include "harness/model/scenario_run.h"
 #include "harness/run/stall_monitor.h"
@@ -66,6 +67,8 @@ struct RunSettings {
   std::filesystem::path work_dir;
   // --update-captures: the golden check records or refreshes the goldens of passing scenarios.
   bool update_captures = false;
+  // --known-failures: the target's known failures (XFAIL, XPASS); null: none.
+  std::shared_ptr<const KnownFailures> known_failures;
   // The clock the stall monitor reads (tests give one that jumps); empty: steady_clock.
   StallMonitor::Now monitor_now;
 
