@@ -157,11 +157,12 @@ void TcpProxy::Connection::run() {
       proxy_.log(name + " from " + link.client_ep.to_string() + ": upstream " +
                  proxy_.options_.upstream.to_string() + " unreachable: " + connected.error());
     }
+    link.begin_closing();
     close_with_reset(link.client);
     done_.store(true);
     return;
   }
-  link.upstream = std::move(*connected);
+  link.set_upstream(std::move(*connected));
   const bool unix_socket = !proxy_.options_.unix_upstream.empty();
   link.upstream_ep =
       unix_socket ? proxy_.options_.upstream : socket_peer_endpoint(link.upstream.get());
@@ -180,6 +181,7 @@ void TcpProxy::Connection::run() {
   // has been passed on already.
   link.tee_closed(Direction::server_to_client);
   link.tee_closed(Direction::client_to_server);
+  link.begin_closing();
   if (link.is_cut() && link.cut_with_reset()) {
     close_with_reset(link.client);
     close_with_reset(link.upstream);

@@ -42,7 +42,19 @@ void TcpLink::tee_pdu(Direction direction, const Bytes& bytes) {
                            c2s ? upstream_ep : client_ep, bytes});
 }
 
+void TcpLink::set_upstream(Fd fd) {
+  std::lock_guard lock(fd_mu);
+  upstream = std::move(fd);
+}
+
+void TcpLink::begin_closing() {
+  std::lock_guard lock(fd_mu);
+  closing = true;
+}
+
 bool TcpLink::settled() const {
+  std::lock_guard lock(fd_mu);  // the sockets stay open while they are read
+  if (closing) return true;
   for (const Fd* fd : {&client, &upstream}) {
     int unread = 0;
     if (fd->valid() && ::ioctl(fd->get(), FIONREAD, &unread) == 0 && unread > 0) return false;

@@ -46,8 +46,14 @@ struct TcpLink {
   // (settled() reads it after the sockets, so a PDU read is never missed in between).
   std::atomic<bool> busy[2] = {false, false};
   bool blackhole_keeps_close = false;  // ProxyOptions'; set before the pumps start
-  // Nothing unread on either socket, and neither pump busy.
+  mutable std::mutex fd_mu;
+  bool closing = false;  // guarded by fd_mu
+  // Nothing unread on either socket, and neither pump busy; a connection that is closing is.
+  // Reads the sockets under fd_mu, which guards `upstream` being set and the sockets' closing.
   bool settled() const;
+  // The connection's thread: `upstream` connected, and the sockets about to close.
+  void set_upstream(Fd fd);
+  void begin_closing();
   const Endpoint client_ep;
   Endpoint upstream_ep;
   const Clock& clock;
