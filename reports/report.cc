@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "harness/core/shell_word.h"
 #include "harness/model/verdict.h"
 
 namespace rpcfit::reports {
@@ -14,18 +15,6 @@ std::string ScenarioResult::label(unsigned repeat) const {
 }
 
 namespace {
-
-// `word` as one shell word: as it is when it holds only safe characters, else single-quoted.
-std::string shell_word(const std::string& word) {
-  const bool safe = !word.empty() && word.find_first_not_of(
-                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                         "0123456789_-./:=+,@%") == std::string::npos;
-  if (safe) return word;
-  std::string quoted = "'";
-  for (const char c : word)
-    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
 
 // The shortest text that reads back as `value`, so that a replay uses the same scale.
 std::string number_text(double value) {

@@ -4,6 +4,8 @@
 #include <limits>
 #include <variant>
 
+#include "harness/core/shell_word.h"
+
 namespace rpcfit::agent {
 namespace {
 
@@ -17,15 +19,6 @@ constexpr std::chrono::milliseconds kExitPatience{1000};
 std::string quote(std::string_view line) {
   if (line.size() <= kQuote) return std::string(line);
   return std::string(line.substr(0, kQuote)) + "... (" + std::to_string(line.size()) + " bytes)";
-}
-
-std::string command_of(const std::vector<std::string>& argv) {
-  std::string text;
-  for (const auto& a : argv) {
-    const bool plain = !a.empty() && a.find_first_of(" \t'\"\\$") == std::string::npos;
-    text += (text.empty() ? "" : " ") + (plain ? a : "'" + a + "'");
-  }
-  return text;
 }
 
 }  // namespace
@@ -46,9 +39,10 @@ Result<std::unique_ptr<AgentLink>, LinkFailure> AgentLink::start(const LinkOptio
   fields["versions"] = Json::array({kProtocolVersion});
   fields["role"] = options.role;
   auto answer = link->request("hello", fields, Steady::now() + options.hello_patience);
+  // A failure the link already has stays the one reported (fail() keeps the first).
   std::optional<std::string> trouble;
   if (!answer) {
-    if (!link->failure()) trouble = answer.error();  // else the failure says it already
+    trouble = answer.error();
   } else if (auto hello = hello_of(*answer, {kProtocolVersion}); !hello) {
     trouble = hello.error();
   } else if (std::find(hello->capabilities.roles.begin(), hello->capabilities.roles.end(),
@@ -58,8 +52,8 @@ Result<std::unique_ptr<AgentLink>, LinkFailure> AgentLink::start(const LinkOptio
     std::lock_guard lock(link->mu_);
     link->hello_ = *hello;
   }
-  if (trouble || !answer) {
-    if (trouble) link->fail(*trouble);
+  if (trouble) {
+    link->fail(*trouble);
     LinkFailure failure = *link->failure();
     link->stop(std::chrono::milliseconds(0));
     failure.log = link->process_->stderr_tail();
@@ -68,12 +62,20 @@ Result<std::unique_ptr<AgentLink>, LinkFailure> AgentLink::start(const LinkOptio
   return link;
 }
 
+// The command as a shell would read it back: "/bin/sh -c 'python3 agent.py'".
+std::string AgentLink::command_text() const {
+  std::string text;
+  for (const auto& a : options_.argv)
+    text += (text.empty() ? "" : " ") + shell_word(a);
+  return text;
+}
+
 AgentLink::~AgentLink() {
   stop(std::chrono::milliseconds(0));
 }
 
 std::string AgentLink::name() const {
-  std::string text = options_.role + " agent `" + command_of(options_.argv) + "`";
+  std::string text = options_.role + " agent `" + command_text() + "`";
   if (!hello_.implementation.empty()) {
     text += " (" + hello_.implementation + " " + hello_.version + ")";
   }

@@ -96,6 +96,7 @@ class AgentLink {
   void fail_locked(const std::string& what);            // mu_ held
   std::string describe(const std::string& what) const;  // mu_ held
   std::string exchange_locked() const;                  // mu_ held
+  std::string command_text() const;
 
   LinkOptions options_;
   std::unique_ptr<AgentProcess> process_;

@@ -36,7 +36,7 @@ namespace {
 using run::ScenarioRun;
 using run::Verdict;
 
-std::string seconds_text_of(double v) {
+std::string scale_text(double v) {
   std::ostringstream text;
   text << v;
   return text.str();
@@ -159,7 +159,7 @@ Result<std::unique_ptr<run::RuntimeDriver>, std::string> driver_for(
     return unexpected(
         "--client-agent: a run with an agent plays at time scale 1 (a foreign runtime's cancel "
         "timeouts are real seconds); --time-scale " +
-        seconds_text_of(o.time_scale) + " is refused");
+        scale_text(o.time_scale) + " is refused");
   }
   agent::AgentDriverOptions options;
   options.client_command = o.client_agent;
